@@ -1,0 +1,85 @@
+"""hfchat: a HuggingChat (huggingface/chat-ui) client, and the core of its framework adapters."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from ._transport import ResponseInfo, Timeout
+from .client import AsyncHuggingChatClient, HuggingChatClient, client_pair
+from .conversations import ChatMessage
+from .errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ConversationNotFoundError,
+    HuggingChatError,
+    InsecureTransportError,
+    ModelNotFoundError,
+    ProtocolError,
+    RateLimitError,
+    StreamError,
+    StreamProtocolError,
+    StreamTimeoutError,
+    TimeoutError,
+    TransportError,
+)
+from .events import (
+    Elicitation,
+    Event,
+    FileOutput,
+    ReasoningDelta,
+    ReasoningStatus,
+    RouterInfo,
+    Sources,
+    TextDelta,
+    Title,
+    ToolActivity,
+    TurnEnd,
+    TurnResult,
+    WebSearchStatus,
+)
+from .protocol.bodies import ConversationInfo, ConversationSummary, Message, ModelInfo
+from .protocol.routes import FileUpload
+from .tools import ToolCall, ToolSpec
+
+__all__ = [
+    "AsyncHuggingChatClient",
+    "AuthenticationError",
+    "ChatMessage",
+    "ConfigurationError",
+    "ConversationInfo",
+    "ConversationNotFoundError",
+    "ConversationSummary",
+    "Elicitation",
+    "Event",
+    "FileOutput",
+    "FileUpload",
+    "HuggingChatClient",
+    "HuggingChatError",
+    "InsecureTransportError",
+    "Message",
+    "ModelInfo",
+    "ModelNotFoundError",
+    "ProtocolError",
+    "RateLimitError",
+    "ReasoningDelta",
+    "ReasoningStatus",
+    "ResponseInfo",
+    "RouterInfo",
+    "Sources",
+    "StreamError",
+    "StreamProtocolError",
+    "StreamTimeoutError",
+    "TextDelta",
+    "TimeoutError",
+    "Timeout",
+    "Title",
+    "ToolActivity",
+    "ToolCall",
+    "ToolSpec",
+    "TransportError",
+    "TurnEnd",
+    "TurnResult",
+    "WebSearchStatus",
+    "__version__",
+    "client_pair",
+]

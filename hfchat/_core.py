@@ -1,0 +1,556 @@
+"""The client logic both I/O shells share: configuration, cookies, server-generation
+detection, error classification, retry decisions, and every multi-request operation written
+once as a generator that yields :class:`~hfchat.protocol.routes.Request` objects and receives
+:class:`~hfchat._transport.Response` objects (the shells only move bytes).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import os
+import random
+import threading
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from . import __version__
+from ._transport import Response, Timeout
+from .auth import CookieSource, SessionCookies, resolve_cookies
+from .conversations import ChatMessage, ConversationIndex, NodeRef, TurnPlan, fold_turns
+from .errors import (
+    LOGIN_HINT,
+    AuthenticationError,
+    ConfigurationError,
+    ConversationNotFoundError,
+    HuggingChatError,
+    InsecureTransportError,
+    ModelNotFoundError,
+    ProtocolError,
+    RateLimitError,
+    TransportError,
+)
+from .events import Event, TextDelta, TurnEnd, TurnResult
+from .protocol import bodies, routes
+from .protocol.bodies import ConversationInfo, ModelInfo
+from .protocol.classify import classify_error, is_login_page
+from .protocol.routes import FileUpload, Request
+from .protocol.turn import TurnAssembler
+from .tools import ToolCallBuffer, ToolSpec, tool_prompt
+
+__all__ = ["ActiveTurn", "ClientCore", "Op"]
+
+log = logging.getLogger("hfchat")
+
+DEFAULT_BASE_URL = "https://huggingface.co/chat"
+T = TypeVar("T")
+Op = Generator[Request, Response, T]
+
+_STREAM_TYPES = ("application/jsonl", "text/event-stream", "application/x-ndjson")
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost",) or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _scrub(data: bytes, secrets: Sequence[str]) -> bytes:
+    for s in secrets:
+        if s and len(s) >= 6:
+            data = data.replace(s.encode(), b"***")
+    return data
+
+
+@dataclass(slots=True)
+class ActiveTurn:
+    """One turn on its way: the send request plus the shared stream state."""
+
+    plan: TurnPlan
+    request: Request
+    assembler: TurnAssembler
+    core: ClientCore
+    buffer: ToolCallBuffer | None = None
+    ended: bool = False
+
+    def partial(self) -> tuple[str, str]:
+        return self.assembler.partial_text, self.assembler.partial_reasoning
+
+    def feed(self, data: bytes) -> list[Event]:
+        events = self.assembler.feed(data)
+        if self.buffer is None or not events:
+            return events
+        out: list[Event] = []
+        for ev in events:
+            if type(ev) is TextDelta:
+                text = self.buffer.feed(ev.text)
+                if text:
+                    out.append(TextDelta(text) if text is not ev.text else ev)
+            else:
+                out.append(ev)
+        return out
+
+    def close(self) -> list[Event]:
+        events = self.assembler.close()
+        end = events[-1]
+        assert isinstance(end, TurnEnd)
+        result = end.result
+        out = events[:-1]
+        if self.buffer is not None:
+            calls, text = self.buffer.finish(result.text)
+            result.tool_calls = calls
+            if calls:
+                result.text = text
+            else:
+                held = self.buffer.held_text
+                if held:
+                    out.append(TextDelta(held))
+        self.core.finish_turn(self, result)
+        self.ended = True
+        out.append(end)
+        return out
+
+
+@dataclass
+class ClientConfig:
+    base_url: str
+    model: str | None
+    timeout: Timeout
+    max_retries: int
+    proxy: str | None
+    web_search: bool
+    impersonate: str
+    allow_insecure_http: bool
+    max_connections: int
+    max_retry_wait: float
+    conversation_cache_size: int
+    cleanup_on_close: bool
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+
+class ClientCore:
+    """State and logic of one client; no sockets."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        hf_chat_cookie: CookieSource = None,
+        model: str | None = None,
+        timeout: float | tuple[float, float] | Timeout | None = None,
+        max_retries: int = 2,
+        proxy: str | None = None,
+        web_search: bool = False,
+        impersonate: str = "chrome",
+        allow_insecure_http: bool = False,
+        max_connections: int = 256,
+        max_retry_wait: float = 30.0,
+        conversation_cache_size: int = 512,
+        cleanup_on_close: bool = False,
+    ) -> None:
+        base = (base_url or os.environ.get("HUGGINGCHAT_BASE_URL") or DEFAULT_BASE_URL).strip()
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(f"base_url must be an http(s) URL, got {base!r:.80}")
+        if max_retries < 0:
+            raise ConfigurationError("max_retries must be >= 0")
+        self.config = ClientConfig(
+            base_url=base.rstrip("/"),
+            model=model,
+            timeout=Timeout.of(timeout),
+            max_retries=max_retries,
+            proxy=proxy or os.environ.get("HUGGINGCHAT_PROXY") or None,
+            web_search=web_search,
+            impersonate=impersonate,
+            allow_insecure_http=allow_insecure_http,
+            max_connections=max_connections,
+            max_retry_wait=max_retry_wait,
+            conversation_cache_size=conversation_cache_size,
+            cleanup_on_close=cleanup_on_close,
+        )
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self._secure = parts.scheme == "https" or _is_loopback(parts.hostname or "")
+        cookies, source = resolve_cookies(hf_chat_cookie, self.config.base_url)
+        self.cookies = SessionCookies(cookies, source)
+        self.index = ConversationIndex(conversation_cache_size)
+        self.lock = threading.RLock()
+        # learned from the server, cached per client
+        self.generation: str | None = None  # "2026" or "2024"
+        self.v2_reads: bool | None = None
+        self.models: list[ModelInfo] | None = None
+        self.created: list[str] = []
+        self.user_agent_headers = {"accept-language": "en-US,en;q=0.9"}
+
+    def __repr__(self) -> str:
+        return (
+            f"ClientCore(base_url={self.config.base_url!r}, model={self.config.model!r}, "
+            f"session={self.cookies.source!r})"
+        )
+
+    # -- requests and responses ---------------------------------------------------------------
+    def url(self, req: Request) -> str:
+        return self.config.base_url + req.path
+
+    def headers(self, req: Request) -> dict[str, str]:
+        headers = dict(self.user_agent_headers)
+        headers.update(req.headers)
+        headers.setdefault("accept", "application/json")
+        if req.method not in ("GET", "HEAD", "OPTIONS"):
+            headers["origin"] = self.origin
+        cookie = self.cookies.header()
+        if cookie:
+            if not self._secure and not self.config.allow_insecure_http and (
+                self.cookies.source != "anonymous"
+            ):
+                raise InsecureTransportError(
+                    "refusing to send the session cookie over plain http to a host that is "
+                    "not loopback; use https or pass allow_insecure_http=True"
+                )
+            headers["cookie"] = cookie
+        return headers
+
+    def absorb_cookies(self, set_cookies: list[str]) -> None:
+        if set_cookies:
+            with self.lock:
+                self.cookies.absorb(set_cookies)
+
+    def check(self, req: Request, resp: Response) -> Response:
+        """Raise the typed error for a failed response; absorb cookies either way."""
+        self.absorb_cookies(resp.set_cookies)
+        status = resp.status_code
+        if 200 <= status < 300:
+            if not req.stream and req.route not in ("file",) and resp.body:
+                ctype = resp.content_type
+                if "html" in ctype:
+                    raise self.error_from(req, resp, html=True)
+            return resp
+        raise self.error_from(req, resp)
+
+    def error_from(self, req: Request, resp: Response, *, html: bool = False) -> HuggingChatError:
+        body = _scrub(resp.body[:4000], self.cookies.secrets())
+        info = resp.info()
+        if html:
+            if is_login_page(resp.content_type, body):
+                return AuthenticationError(
+                    f"the server answered with a login page where data was expected: "
+                    f"{LOGIN_HINT}",
+                    status_code=resp.status_code,
+                    body=body,
+                    response=info,
+                )
+            return ProtocolError(
+                "the server answered with an HTML page where data was expected",
+                status_code=resp.status_code,
+                body=body,
+                response=info,
+            )
+        return classify_error(resp.status_code, resp.headers, body, route=req.route, response=info)
+
+    def check_stream_start(self, req: Request, resp: Response) -> None:
+        """A 200 stream must be JSON lines (or the 2024 event-stream label)."""
+        ctype = resp.content_type
+        if not ctype.startswith(_STREAM_TYPES):
+            raise self.error_from(req, resp, html="html" in ctype) if "html" in ctype else (
+                ProtocolError(
+                    f"unexpected content type for the answer stream: {ctype or 'none'}",
+                    status_code=resp.status_code,
+                    body=_scrub(resp.body[:300], self.cookies.secrets()),
+                    response=resp.info(),
+                )
+            )
+
+    def retry_delay(self, req: Request, attempt: int, exc: HuggingChatError) -> float | None:
+        """Seconds to wait before retrying ``req`` after ``exc``, or None (do not retry).
+
+        Only failures before any output are retried: 429 (honouring Retry-After up to
+        ``max_retry_wait``), 502/503/504 on any route, other 5xx on GETs, and connection
+        failures that happened before the request reached the server (or on GETs).
+        """
+        if attempt >= self.config.max_retries:
+            return None
+        backoff = min(8.0, 0.5 * (2**attempt)) * (0.5 + random.random() / 2)
+        if isinstance(exc, RateLimitError):
+            if exc.retry_after is not None:
+                if exc.retry_after > self.config.max_retry_wait:
+                    return None
+                return max(exc.retry_after, backoff)
+            return backoff
+        if isinstance(exc, TransportError):
+            return backoff if (req.idempotent or exc.nothing_sent) else None
+        status = exc.status_code
+        if status in (502, 503, 504) and type(exc) is HuggingChatError:
+            return backoff
+        if status is not None and status >= 500 and req.idempotent and type(exc) is (
+            HuggingChatError
+        ):
+            return backoff
+        return None
+
+    # -- operations (shared by both shells) ------------------------------------------------------
+    def _json(self, resp: Response) -> Any:
+        try:
+            return json.loads(resp.body)
+        except ValueError:
+            raise ProtocolError(
+                "the server answered with something that is not JSON",
+                status_code=resp.status_code,
+                body=_scrub(resp.body[:300], self.cookies.secrets()),
+                response=resp.info(),
+            ) from None
+
+    def op_models(self, refresh: bool = False) -> Op[list[ModelInfo]]:
+        if self.models is not None and not refresh:
+            return self.models
+        models: list[ModelInfo] | None = None
+        if self.v2_reads is not False:
+            try:
+                resp = yield routes.list_models(v2=True)
+                body = self._json(resp)
+                if isinstance(body, dict) and "json" in body:
+                    models = bodies.parse_models(body)
+                    self.v2_reads = True
+                    raw = body["json"] if isinstance(body["json"], list) else []
+                    has_router_key = any(isinstance(m, dict) and "isRouter" in m for m in raw)
+                    self.generation = "2026" if has_router_key else "2024"
+            except (ProtocolError, HuggingChatError) as exc:
+                if isinstance(exc, (AuthenticationError, RateLimitError, TransportError)):
+                    raise
+                models = None
+        if models is None:
+            self.v2_reads = False
+            self.generation = "2024"
+            resp = yield routes.list_models(v2=False)
+            models = bodies.parse_models(self._json(resp))
+        self.models = models
+        return models
+
+    def op_generation(self) -> Op[str]:
+        if self.generation is None:
+            yield from self.op_models()
+        assert self.generation is not None
+        return self.generation
+
+    def op_default_model(self) -> Op[str]:
+        if self.config.model:
+            return self.config.model
+        models = yield from self.op_models()
+        listed = [m for m in models if not m.unlisted]
+        if not listed:
+            raise ModelNotFoundError("the server lists no models")
+        return listed[0].id
+
+    def op_model_info(self, model: str) -> Op[ModelInfo]:
+        models = yield from self.op_models()
+        for m in models:
+            if m.id == model or m.name == model:
+                return m
+        raise ModelNotFoundError(f"the server does not list the model {model!r}")
+
+    def op_create(self, model: str, system_prompt: str) -> Op[tuple[str, ConversationInfo | None]]:
+        resp = yield routes.create_conversation(model, system_prompt)
+        cid, conv = bodies.parse_create(self._json(resp))
+        with self.lock:
+            self.created.append(cid)
+        if conv is not None:
+            self.generation = "2026"
+            self.v2_reads = True
+        return cid, conv
+
+    def op_read(self, cid: str) -> Op[ConversationInfo]:
+        if self.v2_reads is None:
+            yield from self.op_generation()
+        if self.v2_reads:
+            resp = yield routes.get_conversation(cid, "v2")
+            return bodies.parse_conversation(bodies.unwrap_superjson(self._json(resp)), cid)
+        try:
+            resp = yield routes.get_conversation(cid, "flat")
+            return bodies.parse_conversation(self._json(resp), cid)
+        except HuggingChatError as exc:
+            if exc.status_code not in (403, 404) or isinstance(exc, ConversationNotFoundError):
+                raise
+        resp = yield routes.get_conversation(cid, "devalue")
+        return self._read_devalue(resp, cid)
+
+    def _read_devalue(self, resp: Response, cid: str) -> ConversationInfo:
+        first = resp.body.split(b"\n", 1)[0]
+        try:
+            page = json.loads(first)
+        except ValueError:
+            raise ProtocolError("unreadable __data.json", body=first[:300]) from None
+        nodes = page.get("nodes") if isinstance(page, dict) else None
+        if page.get("type") == "redirect" if isinstance(page, dict) else False:
+            raise AuthenticationError(f"the server redirected to login: {LOGIN_HINT}")
+        node = nodes[1] if isinstance(nodes, list) and len(nodes) > 1 else None
+        if not isinstance(node, dict):
+            raise ConversationNotFoundError("the server has no such conversation")
+        if node.get("type") == "error":
+            status = node.get("status")
+            msg = str((node.get("error") or {}).get("message") or "conversation error")
+            if status in (403, 404):
+                raise ConversationNotFoundError(msg, status_code=status)
+            raise HuggingChatError(msg, status_code=status if isinstance(status, int) else None)
+        if node.get("type") == "redirect":
+            raise AuthenticationError(f"the server redirected to login: {LOGIN_HINT}")
+        return bodies.parse_conversation(bodies.decode_devalue(node.get("data") or []), cid)
+
+    def op_delete(self, cid: str) -> Op[None]:
+        gen = yield from self.op_generation()
+        yield routes.delete_conversation(cid, v2=gen == "2026")
+        with self.lock:
+            self.index.forget_conversation(cid)
+            if cid in self.created:
+                self.created.remove(cid)
+
+    def op_rename(self, cid: str, title: str) -> Op[None]:
+        gen = yield from self.op_generation()
+        yield routes.rename_conversation(cid, title, v2=gen == "2026")
+
+    def op_share(self, cid: str) -> Op[str]:
+        resp = yield routes.share_conversation(cid)
+        body = self._json(resp)
+        if isinstance(body, dict):
+            if isinstance(body.get("url"), str):
+                return str(body["url"])
+            if isinstance(body.get("shareId"), str):
+                return f"{self.config.base_url}/r/{body['shareId']}"
+        raise ProtocolError("unexpected share body", body=resp.body[:300])
+
+    def op_list_conversations(self, page: int = 0) -> Op[list[bodies.ConversationSummary]]:
+        yield from self.op_generation()
+        resp = yield routes.list_conversations(page, v2=bool(self.v2_reads))
+        items, _ = bodies.parse_conversation_list(self._json(resp))
+        return items
+
+    def op_user(self) -> Op[dict[str, Any] | None]:
+        yield from self.op_generation()
+        resp = yield routes.user(v2=bool(self.v2_reads))
+        body = self._json(resp)
+        if isinstance(body, dict) and "json" in body:
+            body = body["json"]
+        return body if isinstance(body, dict) else None
+
+    # -- one chat turn ---------------------------------------------------------------------------
+    def op_begin_turn(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str | None = None,
+        tools: Sequence[ToolSpec] | None = None,
+        tool_choice: str | None = None,
+        web_search: bool | None = None,
+        conversation_id: str | None = None,
+    ) -> Op[ActiveTurn]:
+        msgs = list(messages)
+        if not msgs:
+            raise ConfigurationError("no messages to send")
+        model = model or (yield from self.op_default_model())
+        extra = tool_prompt(list(tools or []), tool_choice)
+        if conversation_id is not None:
+            routes.check_conversation_id(conversation_id)
+            with self.lock:
+                plan = self.index.plan(msgs, model, extra)
+            conv = yield from self.op_read(conversation_id)
+            tail: list[ChatMessage] = []
+            for m in reversed([m for m in msgs if m.role != "system"]):
+                if m.role == "assistant":
+                    break
+                tail.insert(0, m)
+            plan.conversation_id = conversation_id
+            plan.parent_id = conv.last_message_id
+            plan.pending = None
+            plan.inputs = fold_turns(tail)
+            plan.files = [f for m in tail for f in m.files]
+        else:
+            with self.lock:
+                plan = self.index.plan(msgs, model, extra)
+        if plan.files:
+            info = yield from self.op_model_info(model)
+            for f in plan.files:
+                if not info.accepts_mime(f.mime):
+                    raise ConfigurationError(
+                        f"the model {model!r} does not accept {f.mime} files"
+                        + ("" if info.multimodal else " (it is not multimodal)")
+                    )
+        if plan.pending is not None:
+            resolved = yield from self._op_resolve_pending(plan)
+            if not resolved:
+                with self.lock:
+                    self.index.forget_conversation(plan.pending.conversation_id)
+                    plan = self.index.plan(msgs, model, extra)
+        if plan.conversation_id is None:
+            cid, conv = yield from self.op_create(model, plan.system_prompt)
+            if conv is None:
+                conv = yield from self.op_read(cid)
+            plan.conversation_id = cid
+            plan.parent_id = conv.root_id
+            plan.created = True
+        generation = yield from self.op_generation()
+        if not plan.parent_id:
+            raise ProtocolError("could not find the conversation's root message")
+        want_search = self.config.web_search if web_search is None else web_search
+        req, generation_id = routes.send_message(
+            plan.conversation_id,
+            parent_id=plan.parent_id,
+            inputs=plan.inputs,
+            generation=generation,
+            web_search=want_search,
+            files=plan.files,
+        )
+        assembler = TurnAssembler(
+            base_url=self.config.base_url,
+            conversation_id=plan.conversation_id,
+            requested_model=model,
+            generation_id=generation_id,
+            parent_id=plan.parent_id,
+        )
+        buffer = ToolCallBuffer({t.name for t in tools}) if tools and tool_choice != "none" else None
+        return ActiveTurn(plan, req, assembler, self, buffer)
+
+    def _op_resolve_pending(self, plan: TurnPlan) -> Op[bool]:
+        node = plan.pending
+        assert node is not None
+        try:
+            conv = yield from self.op_read(node.conversation_id)
+        except ConversationNotFoundError:
+            return False
+        found = None
+        for m in conv.messages:
+            if m.role != "assistant":
+                continue
+            if node.generation_id and m.generation_id == node.generation_id:
+                found = m
+                break
+            if node.parent_id and node.parent_id in m.ancestors:
+                found = m  # the last such message wins (insertion order)
+        if found is None:
+            return False
+        with self.lock:
+            self.index.resolve(node, found.id)
+        plan.parent_id = found.id
+        plan.pending = None
+        return True
+
+    def finish_turn(self, turn: ActiveTurn, result: TurnResult) -> None:
+        plan = turn.plan
+        answer = ChatMessage("assistant", result.text, tool_calls=list(result.tool_calls))
+        node = NodeRef(
+            conversation_id=plan.conversation_id or "",
+            message_id=result.message_id,
+            parent_id=plan.parent_id,
+            generation_id=result.generation_id,
+        )
+        with self.lock:
+            self.index.record(plan, answer, node)
+
+    def retry_wait_note(self, req: Request, exc: HuggingChatError, delay: float) -> None:
+        log.info("retrying %s %s in %.2fs after %s", req.method, req.route, delay, exc)
+
+
+def user_agent() -> str:
+    return f"hfchat/{__version__}"

@@ -1,0 +1,104 @@
+"""The one spot where curl_cffi's exceptions become hfchat's (like httpx's map_exceptions)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from curl_cffi import CurlError
+from curl_cffi.requests import exceptions as cx
+
+from .errors import HuggingChatError, StreamError, StreamTimeoutError, TimeoutError, TransportError
+
+__all__ = ["Response", "ResponseInfo", "Timeout", "map_exceptions"]
+
+_TIMEOUT_CODES = {28}
+_CONNECT_CODES = {5, 6, 7, 35}  # proxy/host resolution, connect, TLS handshake: nothing sent
+
+
+@dataclass(frozen=True, slots=True)
+class Timeout:
+    """Explicit timeouts, in seconds.
+
+    ``connect``: establishing the connection. ``read``: a whole non-streamed response, and the
+    longest silence between two pieces of an answer stream (keepAlive lines count as activity).
+    """
+
+    connect: float = 10.0
+    read: float = 120.0
+
+    @classmethod
+    def of(cls, value: float | tuple[float, float] | Timeout | None) -> Timeout:
+        if value is None:
+            return cls()
+        if isinstance(value, Timeout):
+            return value
+        if isinstance(value, tuple):
+            return cls(float(value[0]), float(value[1]))
+        return cls(min(float(value), 10.0), float(value))
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseInfo:
+    """What an error keeps of a response: status, url and headers without cookies."""
+
+    status_code: int
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Response:
+    status_code: int
+    headers: dict[str, str]
+    set_cookies: list[str]
+    body: bytes
+    url: str
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    def info(self) -> ResponseInfo:
+        return ResponseInfo(self.status_code, self.url, dict(self.headers))
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    if isinstance(exc, cx.Timeout):
+        return True
+    code = getattr(exc, "code", None)
+    return code in _TIMEOUT_CODES
+
+
+@contextlib.contextmanager
+def map_exceptions(
+    *, streaming: bool = False, partial: tuple[str, str] = ("", "")
+) -> Iterator[None]:
+    """Translate curl_cffi errors raised inside the block.
+
+    ``streaming``: the failure happened after the answer stream began, so the error is a
+    :class:`StreamError` (or :class:`StreamTimeoutError`) carrying ``partial``.
+    """
+    try:
+        yield
+    except HuggingChatError:
+        raise
+    except (CurlError, cx.RequestException) as exc:
+        text = str(exc).split(" See https://")[0][:200]
+        timeout = _is_timeout(exc)
+        if streaming:
+            kind: type[HuggingChatError] = StreamTimeoutError if timeout else StreamError
+            msg = (
+                "no update from the server within the idle timeout"
+                if timeout
+                else f"the connection broke mid-stream: {text}"
+            )
+            raise kind(msg, partial_text=partial[0], partial_reasoning=partial[1]) from None
+        err: TransportError = (
+            TimeoutError(f"timed out: {text}") if timeout else TransportError(f"connection failed: {text}")
+        )
+        err.nothing_sent = getattr(exc, "code", None) in _CONNECT_CODES or (
+            timeout and "onnect" in text
+        )
+        raise err from None

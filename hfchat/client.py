@@ -1,0 +1,564 @@
+"""The two clients: :class:`HuggingChatClient` (sync) and :class:`AsyncHuggingChatClient`.
+
+Both are thin I/O shells over :class:`hfchat._core.ClientCore`: every operation is written once
+there as a generator of requests, and every answer stream is parsed by one
+:class:`~hfchat.protocol.turn.TurnAssembler`. The shells only move bytes (curl_cffi with browser
+impersonation), sleep between retries, and enforce the idle timeout.
+
+Constructor parameters (shared with both framework adapters):
+
+``base_url``
+    chat-ui base URL; env ``HUGGINGCHAT_BASE_URL``; default ``https://huggingface.co/chat``.
+``hf_chat_cookie``
+    the ``hf-chat`` session cookie (value, cookie string, dict, JSON export or cookies.txt
+    path); env ``HUGGINGCHAT_COOKIE``; then the ``hfchat login`` store; else anonymous.
+``model``
+    model id; None = the first model the server lists.
+``timeout``
+    seconds (or ``(connect, read)`` or :class:`Timeout`); ``read`` is also the idle limit
+    between two pieces of a stream.
+``max_retries``
+    retries before any output (429, 502-504, connection failures), exponential backoff
+    with jitter, honouring ``Retry-After``.
+``proxy``
+    proxy URL; env ``HUGGINGCHAT_PROXY``.
+``web_search``
+    turn the server's web search on for every turn (per call overridable).
+
+No network I/O happens in a constructor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any, TypeVar
+
+from curl_cffi import requests as curl
+
+from ._core import ActiveTurn, ClientCore, Op, user_agent
+from ._transport import Response, Timeout, map_exceptions
+from .auth import CookieSource
+from .conversations import ChatMessage
+from .errors import HuggingChatError, StreamTimeoutError
+from .events import Event, TurnEnd, TurnResult
+from .protocol import routes
+from .protocol.bodies import ConversationInfo, ConversationSummary, ModelInfo
+from .protocol.routes import Request
+from .tools import ToolSpec
+
+__all__ = ["AsyncHuggingChatClient", "HuggingChatClient", "client_pair"]
+
+T = TypeVar("T")
+
+
+def _response(resp: Any, body: bytes) -> Response:
+    headers: dict[str, str] = {}
+    set_cookies: list[str] = []
+    for k, v in resp.headers.multi_items():
+        key = k.lower()
+        if key == "set-cookie":
+            if v:
+                set_cookies.append(v)
+            continue
+        headers[key] = v or ""
+    return Response(resp.status_code, headers, set_cookies, body, str(resp.url).split("?")[0])
+
+
+def _messages(messages: str | Sequence[ChatMessage]) -> list[ChatMessage]:
+    if isinstance(messages, str):
+        return [ChatMessage("user", messages)]
+    return list(messages)
+
+
+class _Common:
+    _core: ClientCore
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        hf_chat_cookie: CookieSource = None,
+        model: str | None = None,
+        timeout: float | tuple[float, float] | Timeout | None = None,
+        max_retries: int = 2,
+        proxy: str | None = None,
+        web_search: bool = False,
+        impersonate: str = "chrome",
+        allow_insecure_http: bool = False,
+        max_connections: int = 256,
+        max_retry_wait: float = 30.0,
+        conversation_cache_size: int = 512,
+        cleanup_on_close: bool = False,
+        core: ClientCore | None = None,
+    ) -> None:
+        if core is not None:
+            # a sync and an async shell may share one core (cookies, detection, conversations)
+            self._core = core
+            return
+        self._core = ClientCore(
+            base_url=base_url,
+            hf_chat_cookie=hf_chat_cookie,
+            model=model,
+            timeout=timeout,
+            max_retries=max_retries,
+            proxy=proxy,
+            web_search=web_search,
+            impersonate=impersonate,
+            allow_insecure_http=allow_insecure_http,
+            max_connections=max_connections,
+            max_retry_wait=max_retry_wait,
+            conversation_cache_size=conversation_cache_size,
+            cleanup_on_close=cleanup_on_close,
+        )
+
+    def __repr__(self) -> str:
+        c = self._core.config
+        return (
+            f"{type(self).__name__}(base_url={c.base_url!r}, model={c.model!r}, "
+            f"session={self._core.cookies.source!r})"
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._core.config.base_url
+
+    @property
+    def model(self) -> str | None:
+        return self._core.config.model
+
+    @property
+    def generation(self) -> str | None:
+        """``"2026"`` or ``"2024"`` once the server was seen, else None."""
+        return self._core.generation
+
+    @property
+    def created_conversations(self) -> list[str]:
+        return list(self._core.created)
+
+    def _request_kwargs(self, req: Request, *, stream: bool) -> dict[str, Any]:
+        cfg = self._core.config
+        headers = self._core.headers(req)
+        headers.setdefault("x-client", user_agent())
+        return {
+            "method": req.method,
+            "url": self._core.url(req),
+            "headers": headers,
+            "data": req.body,
+            "timeout": (cfg.timeout.connect, cfg.timeout.read),
+            "allow_redirects": False,
+            "stream": stream,
+            "discard_cookies": True,
+        }
+
+    def _session_kwargs(self) -> dict[str, Any]:
+        cfg = self._core.config
+        kw: dict[str, Any] = {"impersonate": cfg.impersonate}
+        if cfg.proxy:
+            kw["proxy"] = cfg.proxy
+        return kw
+
+
+def client_pair(**kwargs: Any) -> tuple[HuggingChatClient, AsyncHuggingChatClient]:
+    """A sync and an async client sharing one state (what the adapters hold)."""
+    sync = HuggingChatClient(**kwargs)
+    return sync, AsyncHuggingChatClient(core=sync._core)
+
+
+class HuggingChatClient(_Common):
+    """Synchronous client. Thread-safe: concurrent calls use separate connections."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._pool: queue.LifoQueue[curl.Session] = queue.LifoQueue()
+        self._closed = False
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _acquire(self) -> curl.Session:
+        try:
+            return self._pool.get_nowait()
+        except queue.Empty:
+            return curl.Session(**self._session_kwargs())
+
+    def _release(self, session: curl.Session) -> None:
+        if self._closed:
+            session.close()
+        else:
+            self._pool.put(session)
+
+    def _send(self, req: Request) -> Response:
+        attempt = 0
+        while True:
+            try:
+                session = self._acquire()
+                try:
+                    with map_exceptions():
+                        raw = session.request(**self._request_kwargs(req, stream=False))
+                        resp = _response(raw, raw.content)
+                finally:
+                    self._release(session)
+                return self._core.check(req, resp)
+            except HuggingChatError as exc:
+                delay = self._core.retry_delay(req, attempt, exc)
+                if delay is None:
+                    raise
+                self._core.retry_wait_note(req, exc, delay)
+                time.sleep(delay)  # retry backoff
+                attempt += 1
+
+    def _run(self, op: Op[T]) -> T:
+        try:
+            req = next(op)
+            while True:
+                req = op.send(self._send(req))
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    def _open_stream(self, req: Request) -> tuple[Any, curl.Session]:
+        attempt = 0
+        while True:
+            session = self._acquire()
+            try:
+                with map_exceptions():
+                    raw = session.request(**self._request_kwargs(req, stream=True))
+                if raw.status_code != 200:
+                    with map_exceptions():
+                        body = raw.content
+                    raw.close()
+                    self._core.check(req, _response(raw, body))
+                head = _response(raw, b"")
+                self._core.absorb_cookies(head.set_cookies)
+                self._core.check_stream_start(req, head)
+                return raw, session
+            except HuggingChatError as exc:
+                self._release(session)
+                delay = self._core.retry_delay(req, attempt, exc)
+                if delay is None:
+                    raise
+                self._core.retry_wait_note(req, exc, delay)
+                time.sleep(delay)  # retry backoff
+                attempt += 1
+
+    def _stream_turn(self, turn: ActiveTurn) -> Iterator[Event]:
+        raw, session = self._open_stream(turn.request)
+        try:
+            chunks = raw.iter_content()
+            while True:
+                with map_exceptions(streaming=True, partial=turn.partial()):
+                    chunk = next(chunks, None)
+                if chunk is None:
+                    break
+                events = turn.feed(chunk)
+                if events:
+                    yield from events
+            yield from turn.close()
+        finally:
+            raw.close()
+            self._release(session)
+
+    # -- public API -----------------------------------------------------------------------------
+    def __enter__(self) -> HuggingChatClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close connections (and delete created conversations if ``cleanup_on_close``)."""
+        if self._closed:
+            return
+        if self._core.config.cleanup_on_close:
+            self.delete_created_conversations()
+        self._closed = True
+        while True:
+            try:
+                self._pool.get_nowait().close()
+            except queue.Empty:
+                break
+
+    def list_models(self, refresh: bool = False) -> list[ModelInfo]:
+        return self._run(self._core.op_models(refresh))
+
+    def create_conversation(
+        self, model: str | None = None, system_prompt: str = ""
+    ) -> tuple[str, ConversationInfo | None]:
+        def op() -> Op[tuple[str, ConversationInfo | None]]:
+            m = model or (yield from self._core.op_default_model())
+            return (yield from self._core.op_create(m, system_prompt))
+
+        return self._run(op())
+
+    def get_conversation(self, conversation_id: str) -> ConversationInfo:
+        return self._run(self._core.op_read(conversation_id))
+
+    def list_conversations(self, page: int = 0) -> list[ConversationSummary]:
+        return self._run(self._core.op_list_conversations(page))
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        self._run(self._core.op_delete(conversation_id))
+
+    def delete_created_conversations(self) -> int:
+        """Delete every conversation this client created; the number deleted."""
+        n = 0
+        for cid in list(self._core.created):
+            try:
+                self.delete_conversation(cid)
+                n += 1
+            except HuggingChatError:
+                self._core.created.remove(cid) if cid in self._core.created else None
+        return n
+
+    def rename_conversation(self, conversation_id: str, title: str) -> None:
+        self._run(self._core.op_rename(conversation_id, title))
+
+    def share_conversation(self, conversation_id: str) -> str:
+        """Share publicly; the public URL."""
+        return self._run(self._core.op_share(conversation_id))
+
+    def stop_generating(
+        self,
+        conversation_id: str,
+        generation_id: str | None = None,
+        seen_content_length: int | None = None,
+    ) -> None:
+        self._send(routes.stop_generating(conversation_id, generation_id, seen_content_length))
+
+    def download_file(self, conversation_id: str, sha: str) -> bytes:
+        return self._send(routes.download_file(conversation_id, sha)).body
+
+    def whoami(self) -> dict[str, Any] | None:
+        """The logged-in user, or None for an anonymous session."""
+        return self._run(self._core.op_user())
+
+    def stream_chat(
+        self,
+        messages: str | Sequence[ChatMessage],
+        *,
+        model: str | None = None,
+        tools: Sequence[ToolSpec] | None = None,
+        tool_choice: str | None = None,
+        web_search: bool | None = None,
+        conversation_id: str | None = None,
+    ) -> Iterator[Event]:
+        """Send a turn and yield its events; the last one is :class:`TurnEnd`."""
+        turn = self._run(
+            self._core.op_begin_turn(
+                _messages(messages),
+                model=model,
+                tools=tools,
+                tool_choice=tool_choice,
+                web_search=web_search,
+                conversation_id=conversation_id,
+            )
+        )
+        yield from self._stream_turn(turn)
+
+    def chat(
+        self,
+        messages: str | Sequence[ChatMessage],
+        **kwargs: Any,
+    ) -> TurnResult:
+        """Send a turn and return its :class:`TurnResult`."""
+        for ev in self.stream_chat(messages, **kwargs):
+            if type(ev) is TurnEnd:
+                return ev.result
+        raise AssertionError("a stream always ends with TurnEnd")  # pragma: no cover
+
+
+class AsyncHuggingChatClient(_Common):
+    """Asynchronous client; native asyncio I/O (curl_cffi ``AsyncSession``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._session: curl.AsyncSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    def _get_session(self) -> curl.AsyncSession:
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._loop is not loop:
+            # a session belongs to one event loop; a new loop gets a new session
+            self._session = curl.AsyncSession(
+                max_clients=self._core.config.max_connections, **self._session_kwargs()
+            )
+            self._loop = loop
+        return self._session
+
+    async def _send(self, req: Request) -> Response:
+        attempt = 0
+        while True:
+            try:
+                session = self._get_session()
+                with map_exceptions():
+                    raw = await session.request(**self._request_kwargs(req, stream=False))
+                    resp = _response(raw, raw.content)
+                return self._core.check(req, resp)
+            except HuggingChatError as exc:
+                delay = self._core.retry_delay(req, attempt, exc)
+                if delay is None:
+                    raise
+                self._core.retry_wait_note(req, exc, delay)
+                await asyncio.sleep(delay)  # retry backoff
+                attempt += 1
+
+    async def _run(self, op: Op[T]) -> T:
+        try:
+            req = next(op)
+            while True:
+                req = op.send(await self._send(req))
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    async def _open_stream(self, req: Request) -> Any:
+        attempt = 0
+        while True:
+            try:
+                session = self._get_session()
+                with map_exceptions():
+                    raw = await session.request(**self._request_kwargs(req, stream=True))
+                if raw.status_code != 200:
+                    with map_exceptions():
+                        body = await raw.acontent()
+                    await raw.aclose()
+                    self._core.check(req, _response(raw, body))
+                head = _response(raw, b"")
+                self._core.absorb_cookies(head.set_cookies)
+                try:
+                    self._core.check_stream_start(req, head)
+                except HuggingChatError:
+                    await raw.aclose()
+                    raise
+                return raw
+            except HuggingChatError as exc:
+                delay = self._core.retry_delay(req, attempt, exc)
+                if delay is None:
+                    raise
+                self._core.retry_wait_note(req, exc, delay)
+                await asyncio.sleep(delay)  # retry backoff
+                attempt += 1
+
+    async def _stream_turn(self, turn: ActiveTurn) -> AsyncIterator[Event]:
+        raw = await self._open_stream(turn.request)
+        idle = self._core.config.timeout.read
+        try:
+            chunks = raw.aiter_content().__aiter__()
+            while True:
+                with map_exceptions(streaming=True, partial=turn.partial()):
+                    try:
+                        chunk = await asyncio.wait_for(chunks.__anext__(), idle)
+                    except StopAsyncIteration:
+                        break
+                    except asyncio.TimeoutError:
+                        text, reasoning = turn.partial()
+                        raise StreamTimeoutError(
+                            f"no update from the server for {idle:g} s",
+                            partial_text=text,
+                            partial_reasoning=reasoning,
+                        ) from None
+                for ev in turn.feed(chunk):
+                    yield ev
+            for ev in turn.close():
+                yield ev
+        finally:
+            await raw.aclose()
+
+    # -- public API -----------------------------------------------------------------------------
+    async def __aenter__(self) -> AsyncHuggingChatClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        if self._core.config.cleanup_on_close:
+            await self.delete_created_conversations()
+        self._closed = True
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def list_models(self, refresh: bool = False) -> list[ModelInfo]:
+        return await self._run(self._core.op_models(refresh))
+
+    async def create_conversation(
+        self, model: str | None = None, system_prompt: str = ""
+    ) -> tuple[str, ConversationInfo | None]:
+        def op() -> Op[tuple[str, ConversationInfo | None]]:
+            m = model or (yield from self._core.op_default_model())
+            return (yield from self._core.op_create(m, system_prompt))
+
+        return await self._run(op())
+
+    async def get_conversation(self, conversation_id: str) -> ConversationInfo:
+        return await self._run(self._core.op_read(conversation_id))
+
+    async def list_conversations(self, page: int = 0) -> list[ConversationSummary]:
+        return await self._run(self._core.op_list_conversations(page))
+
+    async def delete_conversation(self, conversation_id: str) -> None:
+        await self._run(self._core.op_delete(conversation_id))
+
+    async def delete_created_conversations(self) -> int:
+        n = 0
+        for cid in list(self._core.created):
+            try:
+                await self.delete_conversation(cid)
+                n += 1
+            except HuggingChatError:
+                self._core.created.remove(cid) if cid in self._core.created else None
+        return n
+
+    async def rename_conversation(self, conversation_id: str, title: str) -> None:
+        await self._run(self._core.op_rename(conversation_id, title))
+
+    async def share_conversation(self, conversation_id: str) -> str:
+        return await self._run(self._core.op_share(conversation_id))
+
+    async def stop_generating(
+        self,
+        conversation_id: str,
+        generation_id: str | None = None,
+        seen_content_length: int | None = None,
+    ) -> None:
+        await self._send(
+            routes.stop_generating(conversation_id, generation_id, seen_content_length)
+        )
+
+    async def download_file(self, conversation_id: str, sha: str) -> bytes:
+        return (await self._send(routes.download_file(conversation_id, sha))).body
+
+    async def whoami(self) -> dict[str, Any] | None:
+        return await self._run(self._core.op_user())
+
+    async def stream_chat(
+        self,
+        messages: str | Sequence[ChatMessage],
+        *,
+        model: str | None = None,
+        tools: Sequence[ToolSpec] | None = None,
+        tool_choice: str | None = None,
+        web_search: bool | None = None,
+        conversation_id: str | None = None,
+    ) -> AsyncIterator[Event]:
+        turn = await self._run(
+            self._core.op_begin_turn(
+                _messages(messages),
+                model=model,
+                tools=tools,
+                tool_choice=tool_choice,
+                web_search=web_search,
+                conversation_id=conversation_id,
+            )
+        )
+        async for ev in self._stream_turn(turn):
+            yield ev
+
+    async def chat(self, messages: str | Sequence[ChatMessage], **kwargs: Any) -> TurnResult:
+        async for ev in self.stream_chat(messages, **kwargs):
+            if type(ev) is TurnEnd:
+                return ev.result
+        raise AssertionError("a stream always ends with TurnEnd")  # pragma: no cover

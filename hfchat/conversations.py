@@ -1,0 +1,192 @@
+"""Stateless framework histories mapped onto server conversations.
+
+A framework call hands over the whole message list. :class:`ConversationIndex` decides what
+to send:
+
+* **new history** → create a conversation with the system text as ``preprompt`` and send the
+  turns folded into the first ``inputs`` (format below);
+* **a history that extends one this client sent** (same system text, model and prefix, the
+  assistant turns equal to what the server answered) → post only the new turn(s) under the
+  server's node, so the server keeps the real context;
+* **a diverging history** → branch from the deepest node that still matches.
+
+The index is an LRU of prefix fingerprints, bounded by ``max_entries``.
+
+Folded format (only when earlier turns must travel inside one message)::
+
+    [user]
+    first question
+
+    [assistant]
+    first answer
+
+    [tool result: get_weather]
+    {"temp": 21}
+
+    [user]
+    the new question
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .errors import ConfigurationError
+from .protocol.routes import FileUpload
+from .tools import ToolCall, render_tool_calls, render_tool_result
+
+__all__ = ["ChatMessage", "ConversationIndex", "NodeRef", "TurnPlan", "fold_turns"]
+
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass(slots=True)
+class ChatMessage:
+    """One framework message in the core's plain form."""
+
+    role: Role
+    content: str = ""
+    files: list[FileUpload] = field(default_factory=list)
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    name: str | None = None
+    tool_call_id: str | None = None
+
+    def render(self) -> str:
+        """The text the server sees for this message."""
+        if self.role == "tool":
+            return render_tool_result(self.name, self.content, self.tool_call_id)
+        if self.role == "assistant" and self.tool_calls:
+            calls = render_tool_calls(self.tool_calls)
+            return f"{self.content.strip()}\n{calls}".strip()
+        return self.content
+
+    def fingerprint(self) -> str:
+        files = [
+            (f.name, f.mime, hashlib.sha256(f.data).hexdigest() if f.data else f.sha256)
+            for f in self.files
+        ]
+        calls = [(c.name, json.dumps(c.arguments, sort_keys=True)) for c in self.tool_calls]
+        return json.dumps(
+            [self.role, self.content.strip(), files, calls, self.name], ensure_ascii=False
+        )
+
+
+def fold_turns(turns: list[ChatMessage]) -> str:
+    """Turns as one readable message; a single user turn is sent as it is."""
+    if len(turns) == 1 and turns[0].role == "user":
+        return turns[0].content
+    blocks = []
+    for m in turns:
+        if m.role == "tool":
+            blocks.append(m.render())
+        else:
+            blocks.append(f"[{m.role}]\n{m.render()}")
+    return "\n\n".join(blocks)
+
+
+@dataclass(slots=True)
+class NodeRef:
+    """A server node that ends a known history: the assistant message of a turn."""
+
+    conversation_id: str
+    message_id: str | None
+    parent_id: str | None
+    generation_id: str | None
+
+
+@dataclass(slots=True)
+class TurnPlan:
+    """What to send for one framework call."""
+
+    model: str
+    system_prompt: str
+    inputs: str
+    files: list[FileUpload]
+    conversation_id: str | None = None  # None: create one
+    parent_id: str | None = None  # None: the root (new) or resolve ``pending``
+    pending: NodeRef | None = None  # a known node whose message id must be read first
+    history_key: str = ""
+    created: bool = False
+
+
+def _chain(key: str, message: ChatMessage) -> str:
+    return hashlib.sha256((key + "\x1e" + message.fingerprint()).encode()).hexdigest()
+
+
+class ConversationIndex:
+    """Bounded LRU from history-prefix fingerprints to server nodes."""
+
+    def __init__(self, max_entries: int = 512) -> None:
+        self._nodes: OrderedDict[str, NodeRef] = OrderedDict()
+        self._max = max_entries
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    @staticmethod
+    def _root_key(model: str, system_prompt: str) -> str:
+        return hashlib.sha256(f"{model}\x1f{system_prompt.strip()}".encode()).hexdigest()
+
+    def plan(self, messages: list[ChatMessage], model: str, extra_system: str = "") -> TurnPlan:
+        systems = [m.content for m in messages if m.role == "system" and m.content.strip()]
+        if extra_system:
+            systems.append(extra_system)
+        system_prompt = "\n\n".join(systems)
+        turns = [m for m in messages if m.role != "system"]
+        if not turns:
+            raise ConfigurationError("there is no user message to send")
+        if turns[-1].role == "assistant":
+            raise ConfigurationError(
+                "the last message is the assistant's; HuggingChat answers user or tool messages"
+            )
+        key = self._root_key(model, system_prompt)
+        keys = []
+        for m in turns:
+            key = _chain(key, m)
+            keys.append(key)
+        # the deepest known node that the history extends
+        for i in range(len(turns) - 2, -1, -1):
+            if turns[i].role != "assistant":
+                continue
+            node = self._nodes.get(keys[i])
+            if node is None:
+                continue
+            self._nodes.move_to_end(keys[i])
+            tail = turns[i + 1 :]
+            return TurnPlan(
+                model=model,
+                system_prompt=system_prompt,
+                inputs=fold_turns(tail),
+                files=[f for m in tail for f in m.files],
+                conversation_id=node.conversation_id,
+                parent_id=node.message_id,
+                pending=node if node.message_id is None else None,
+                history_key=keys[-1],
+            )
+        return TurnPlan(
+            model=model,
+            system_prompt=system_prompt,
+            inputs=fold_turns(turns),
+            files=[f for m in turns for f in m.files],
+            history_key=keys[-1],
+        )
+
+    def record(self, plan: TurnPlan, answer: ChatMessage, node: NodeRef) -> None:
+        """Remember that ``plan``'s history followed by ``answer`` ends at ``node``."""
+        key = _chain(plan.history_key, answer)
+        self._nodes[key] = node
+        self._nodes.move_to_end(key)
+        while len(self._nodes) > self._max:
+            self._nodes.popitem(last=False)
+
+    def resolve(self, pending: NodeRef, message_id: str) -> None:
+        """A pending node's message id became known (every entry sharing it is updated)."""
+        pending.message_id = message_id
+
+    def forget_conversation(self, conversation_id: str) -> None:
+        for key in [k for k, n in self._nodes.items() if n.conversation_id == conversation_id]:
+            del self._nodes[key]

@@ -1,0 +1,5 @@
+"""The sans-I/O protocol layer: request builders, stream decoder, body readers, error rules."""
+
+from .turn import TurnAssembler
+
+__all__ = ["TurnAssembler"]

@@ -1,0 +1,225 @@
+"""Pure request builders for every chat-ui route (protocol.md §3).
+
+A :class:`Request` is plain data: method, path relative to the base URL, headers, body and the
+route name that errors and retries are judged by. No I/O happens here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from ..errors import ConfigurationError, ConversationNotFoundError
+
+__all__ = [
+    "FileUpload",
+    "Request",
+    "WEB_SEARCH_MCP_SERVER",
+    "check_conversation_id",
+    "create_conversation",
+    "delete_conversation",
+    "download_file",
+    "get_conversation",
+    "list_conversations",
+    "list_models",
+    "rename_conversation",
+    "send_message",
+    "share_conversation",
+    "stop_generating",
+    "user",
+]
+
+WEB_SEARCH_MCP_SERVER = "Web Search (Exa)"
+_CID = re.compile(r"^[0-9a-f]{24}$")
+
+
+@dataclass(slots=True)
+class Request:
+    method: str
+    path: str
+    route: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    stream: bool = False
+
+    @property
+    def idempotent(self) -> bool:
+        return self.method in ("GET", "HEAD", "OPTIONS")
+
+
+@dataclass(slots=True)
+class FileUpload:
+    """A file to send with a message: bytes (uploaded) or the sha256 of a stored file."""
+
+    name: str
+    mime: str
+    data: bytes | None = None
+    sha256: str | None = None
+
+    def __repr__(self) -> str:
+        size = len(self.data) if self.data is not None else 0
+        return f"FileUpload(name={self.name!r}, mime={self.mime!r}, bytes={size})"
+
+
+def check_conversation_id(cid: str) -> str:
+    """Conversation ids are 24 lowercase hex characters; anything else never exists."""
+    if not isinstance(cid, str) or not _CID.match(cid):
+        raise ConversationNotFoundError(f"not a conversation id: {cid!r:.40}")
+    return cid
+
+
+def _json(method: str, path: str, route: str, payload: Any) -> Request:
+    return Request(
+        method,
+        path,
+        route,
+        {"content-type": "application/json", "accept": "application/json"},
+        json.dumps(payload, ensure_ascii=False).encode(),
+    )
+
+
+def list_models(v2: bool = True) -> Request:
+    return Request("GET", "/api/v2/models" if v2 else "/api/models", "models")
+
+
+def create_conversation(model: str, preprompt: str | None) -> Request:
+    payload: dict[str, Any] = {"model": model}
+    if preprompt:
+        payload["preprompt"] = preprompt
+    return _json("POST", "/conversation", "create", payload)
+
+
+def get_conversation(cid: str, kind: str = "v2") -> Request:
+    check_conversation_id(cid)
+    if kind == "v2":
+        return Request("GET", f"/api/v2/conversations/{cid}", "read")
+    if kind == "flat":
+        return Request("GET", f"/api/conversation/{cid}", "read")
+    return Request(
+        "GET", f"/conversation/{cid}/__data.json?x-sveltekit-invalidated=01", "read"
+    )
+
+
+def _multipart(data: dict[str, Any], files: list[FileUpload]) -> tuple[bytes, str]:
+    boundary = "----hfchat" + os.urandom(12).hex()
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="data"\r\n\r\n'.encode()
+        + json.dumps(data, ensure_ascii=False).encode()
+        + b"\r\n"
+    ]
+    for f in files:
+        if f.sha256 is not None:
+            filename, payload = f"hash;{f.name}", f.sha256.encode()
+        elif f.data is not None:
+            filename, payload = f"base64;{f.name}", base64.b64encode(f.data)
+        else:
+            raise ConfigurationError(f"file {f.name!r} has neither bytes nor a hash")
+        safe = filename.replace('"', "%22").replace("\r", "").replace("\n", "")
+        parts.append(
+            (
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; "
+                f'filename="{safe}"\r\nContent-Type: {f.mime}\r\n\r\n'
+            ).encode()
+            + payload
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def send_message(
+    cid: str,
+    *,
+    parent_id: str,
+    inputs: str | None,
+    generation: str,
+    web_search: bool = False,
+    is_retry: bool = False,
+    is_continue: bool = False,
+    files: list[FileUpload] | None = None,
+    generation_id: str | None = None,
+    mcp_servers: list[str] | None = None,
+) -> tuple[Request, str | None]:
+    """The multipart POST of one message; returns the request and the generation id sent."""
+    check_conversation_id(cid)
+    data: dict[str, Any] = {"id": parent_id, "is_retry": is_retry}
+    if inputs is not None:
+        if not inputs:
+            raise ConfigurationError("a message needs some text (the server refuses '')")
+        data["inputs"] = inputs
+    if generation == "2026":
+        generation_id = generation_id or str(uuid.uuid4())
+        data["generationId"] = generation_id
+        servers = list(mcp_servers or [])
+        if web_search and WEB_SEARCH_MCP_SERVER not in servers:
+            servers.append(WEB_SEARCH_MCP_SERVER)
+        data["selectedMcpServerNames"] = servers
+    else:
+        generation_id = None
+        data["is_continue"] = is_continue
+        data["web_search"] = web_search
+        data["tools"] = []
+    body, ctype = _multipart(data, files or [])
+    req = Request(
+        "POST",
+        f"/conversation/{cid}",
+        "send",
+        {"content-type": ctype, "accept": "application/jsonl, text/event-stream"},
+        body,
+        stream=True,
+    )
+    return req, generation_id
+
+
+def stop_generating(
+    cid: str, generation_id: str | None = None, seen_content_length: int | None = None
+) -> Request:
+    check_conversation_id(cid)
+    payload: dict[str, Any] = {}
+    if generation_id:
+        payload["generationId"] = generation_id
+    if seen_content_length is not None:
+        payload["seenContentLength"] = seen_content_length
+    return _json("POST", f"/conversation/{cid}/stop-generating", "stop", payload)
+
+
+def delete_conversation(cid: str, v2: bool = True) -> Request:
+    check_conversation_id(cid)
+    path = f"/api/v2/conversations/{cid}" if v2 else f"/conversation/{cid}"
+    return Request("DELETE", path, "delete", {"accept": "application/json"})
+
+
+def rename_conversation(cid: str, title: str, v2: bool = True) -> Request:
+    check_conversation_id(cid)
+    title = title.strip()
+    if not 1 <= len(title) <= 100:
+        raise ConfigurationError("a title must have 1 to 100 characters")
+    path = f"/api/v2/conversations/{cid}" if v2 else f"/conversation/{cid}"
+    return _json("PATCH", path, "rename", {"title": title})
+
+
+def share_conversation(cid: str) -> Request:
+    check_conversation_id(cid)
+    return _json("POST", f"/conversation/{cid}/share", "share", {})
+
+
+def download_file(cid: str, sha: str) -> Request:
+    check_conversation_id(cid)
+    if not re.fullmatch(r"[0-9a-f]{64}", sha or ""):
+        raise ConfigurationError(f"not a file hash: {sha!r:.70}")
+    return Request("GET", f"/conversation/{cid}/output/{sha}", "file")
+
+
+def list_conversations(page: int = 0, v2: bool = True) -> Request:
+    path = "/api/v2/conversations" if v2 else "/api/conversations"
+    return Request("GET", f"{path}?{urlencode({'p': page})}", "list")
+
+
+def user(v2: bool = True) -> Request:
+    return Request("GET", "/api/v2/user" if v2 else "/api/user", "user")
