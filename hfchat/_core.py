@@ -37,7 +37,7 @@ from .events import Event, TextDelta, TurnEnd, TurnResult
 from .protocol import bodies, routes
 from .protocol.bodies import ConversationInfo, ModelInfo
 from .protocol.classify import classify_error, is_login_page
-from .protocol.routes import FileUpload, Request
+from .protocol.routes import Request
 from .protocol.turn import TurnAssembler
 from .tools import ToolCallBuffer, ToolSpec, tool_prompt
 
@@ -205,8 +205,10 @@ class ClientCore:
             headers["origin"] = self.origin
         cookie = self.cookies.header()
         if cookie:
-            if not self._secure and not self.config.allow_insecure_http and (
-                self.cookies.source != "anonymous"
+            if (
+                not self._secure
+                and not self.config.allow_insecure_http
+                and (self.cookies.source != "anonymous")
             ):
                 raise InsecureTransportError(
                     "refusing to send the session cookie over plain http to a host that is "
@@ -238,8 +240,7 @@ class ClientCore:
         if html:
             if is_login_page(resp.content_type, body):
                 return AuthenticationError(
-                    f"the server answered with a login page where data was expected: "
-                    f"{LOGIN_HINT}",
+                    f"the server answered with a login page where data was expected: {LOGIN_HINT}",
                     status_code=resp.status_code,
                     body=body,
                     response=info,
@@ -256,12 +257,16 @@ class ClientCore:
         """A 200 stream must be JSON lines (or the 2024 event-stream label)."""
         ctype = resp.content_type
         if not ctype.startswith(_STREAM_TYPES):
-            raise self.error_from(req, resp, html="html" in ctype) if "html" in ctype else (
-                ProtocolError(
-                    f"unexpected content type for the answer stream: {ctype or 'none'}",
-                    status_code=resp.status_code,
-                    body=_scrub(resp.body[:300], self.cookies.secrets()),
-                    response=resp.info(),
+            raise (
+                self.error_from(req, resp, html="html" in ctype)
+                if "html" in ctype
+                else (
+                    ProtocolError(
+                        f"unexpected content type for the answer stream: {ctype or 'none'}",
+                        status_code=resp.status_code,
+                        body=_scrub(resp.body[:300], self.cookies.secrets()),
+                        response=resp.info(),
+                    )
                 )
             )
 
@@ -286,8 +291,11 @@ class ClientCore:
         status = exc.status_code
         if status in (502, 503, 504) and type(exc) is HuggingChatError:
             return backoff
-        if status is not None and status >= 500 and req.idempotent and type(exc) is (
-            HuggingChatError
+        if (
+            status is not None
+            and status >= 500
+            and req.idempotent
+            and type(exc) is (HuggingChatError)
         ):
             return backoff
         return None
@@ -484,11 +492,11 @@ class ClientCore:
                     self.index.forget_conversation(plan.pending.conversation_id)
                     plan = self.index.plan(msgs, model, extra)
         if plan.conversation_id is None:
-            cid, conv = yield from self.op_create(model, plan.system_prompt)
-            if conv is None:
-                conv = yield from self.op_read(cid)
+            cid, created = yield from self.op_create(model, plan.system_prompt)
+            if created is None:
+                created = yield from self.op_read(cid)
             plan.conversation_id = cid
-            plan.parent_id = conv.root_id
+            plan.parent_id = created.root_id
             plan.created = True
         generation = yield from self.op_generation()
         if not plan.parent_id:
@@ -509,7 +517,9 @@ class ClientCore:
             generation_id=generation_id,
             parent_id=plan.parent_id,
         )
-        buffer = ToolCallBuffer({t.name for t in tools}) if tools and tool_choice != "none" else None
+        buffer = (
+            ToolCallBuffer({t.name for t in tools}) if tools and tool_choice != "none" else None
+        )
         return ActiveTurn(plan, req, assembler, self, buffer)
 
     def _op_resolve_pending(self, plan: TurnPlan) -> Op[bool]:

@@ -96,7 +96,9 @@ def map_exceptions(
             )
             raise kind(msg, partial_text=partial[0], partial_reasoning=partial[1]) from None
         err: TransportError = (
-            TimeoutError(f"timed out: {text}") if timeout else TransportError(f"connection failed: {text}")
+            TimeoutError(f"timed out: {text}")
+            if timeout
+            else TransportError(f"connection failed: {text}")
         )
         err.nothing_sent = getattr(exc, "code", None) in _CONNECT_CODES or (
             timeout and "onnect" in text

@@ -68,7 +68,9 @@ def _from_text(text: str) -> dict[str, str]:
         try:
             value = json.loads(text)
         except ValueError:
-            raise ConfigurationError("the cookie input looks like JSON but does not parse") from None
+            raise ConfigurationError(
+                "the cookie input looks like JSON but does not parse"
+            ) from None
         if isinstance(value, dict):
             if "cookies" in value and isinstance(value["cookies"], list):
                 return _from_records(value["cookies"])
@@ -105,7 +107,12 @@ def parse_cookie_input(source: CookieSource) -> dict[str, str]:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigurationError(f"cannot read the cookie file: {exc.strerror}") from None
-        cookies = _from_text(text)
+        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("# ")]
+        body = "\n".join(lines).strip()
+        if "\t" in body:
+            cookies = _from_netscape(text)
+        else:
+            cookies = _from_text(body) if body and not body.startswith("#") else {}
         if not cookies:
             raise ConfigurationError("the cookie file holds no hf-chat cookie")
         return cookies

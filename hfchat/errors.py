@@ -161,7 +161,7 @@ class TransportError(HuggingChatError):
     nothing_sent: bool = False
 
 
-class TimeoutError(TransportError):  # noqa: A001 - the name users expect in this namespace
+class TimeoutError(TransportError):
     """Connecting took too long, or the stream went idle for longer than the idle timeout."""
 
 

@@ -13,7 +13,9 @@ from .protocol.routes import FileUpload
 __all__ = ["MAX_FILE_BYTES", "file_from_base64", "file_from_bytes", "file_from_data_url"]
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-_DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^;,]*)*?),(?P<data>.*)$", re.S)
+_DATA_URL = re.compile(
+    r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^;,]*)*?),(?P<data>.*)$", re.S
+)
 
 
 def file_from_bytes(data: bytes, mime: str | None = None, name: str | None = None) -> FileUpload:

@@ -36,9 +36,7 @@ class ToolSpec:
 
     name: str
     description: str = ""
-    parameters: dict[str, Any] = field(
-        default_factory=lambda: {"type": "object", "properties": {}}
-    )
+    parameters: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
 
 
 @dataclass(slots=True)
@@ -99,7 +97,7 @@ def _calls_from(value: Any, names: set[str] | None) -> list[ToolCall] | None:
     for item in items:
         if not isinstance(item, dict):
             return None
-        fn = item.get("function") if isinstance(item.get("function"), dict) else item
+        fn: dict[str, Any] = item["function"] if isinstance(item.get("function"), dict) else item
         name = fn.get("name")
         args = fn.get("arguments", fn.get("args", fn.get("parameters", {})))
         if isinstance(args, str):

@@ -123,7 +123,14 @@ def unwrap_superjson(value: Any) -> Any:
     return value["json"]
 
 
-_SENTINELS: dict[int, Any] = {-1: None, -2: None, -3: math.nan, -4: math.inf, -5: -math.inf, -6: -0.0}
+_SENTINELS: dict[int, Any] = {
+    -1: None,
+    -2: None,
+    -3: math.nan,
+    -4: math.inf,
+    -5: -math.inf,
+    -6: -0.0,
+}
 
 
 def decode_devalue(data: list[Any]) -> Any:
@@ -144,11 +151,15 @@ def decode_devalue(data: list[Any]) -> Any:
                 elif tag in ("Set",):
                     cache[index] = [hydrate(i) for i in value[1:]]
                 elif tag == "Map":
-                    cache[index] = {hydrate(k): hydrate(v) for k, v in zip(value[1::2], value[2::2])}
+                    pairs = zip(value[1::2], value[2::2], strict=False)
+                    cache[index] = {hydrate(k): hydrate(v) for k, v in pairs}
                 elif tag in ("Object", "null"):
-                    cache[index] = {k: hydrate(v) for k, v in zip(value[1::2], value[2::2])}
+                    pairs = zip(value[1::2], value[2::2], strict=False)
+                    cache[index] = {k: hydrate(v) for k, v in pairs}
                 else:
-                    cache[index] = hydrate(value[1]) if len(value) > 1 and isinstance(value[1], int) else None
+                    cache[index] = (
+                        hydrate(value[1]) if len(value) > 1 and isinstance(value[1], int) else None
+                    )
                 return cache[index]
             out: list[Any] = []
             cache[index] = out

@@ -53,8 +53,8 @@ def parse_retry_after(value: str | None) -> float | None:
         return max(0.0, float(value.strip()))
     except ValueError:
         pass
-    from email.utils import parsedate_to_datetime
     from datetime import datetime, timezone
+    from email.utils import parsedate_to_datetime
 
     try:
         when = parsedate_to_datetime(value)
@@ -99,9 +99,7 @@ def classify_error(
             return AuthenticationError(
                 f"the server redirected to its login page: {LOGIN_HINT}", **kw
             )
-        return ProtocolError(
-            f"unexpected redirect to {headers.get('location', '?')!r}", **kw
-        )
+        return ProtocolError(f"unexpected redirect to {headers.get('location', '?')!r}", **kw)
     if status == 401 or "exceeded number of messages before login" in low:
         if route == "user":
             return AuthenticationError(f"not signed in: {LOGIN_HINT}", **kw)
@@ -118,11 +116,12 @@ def classify_error(
             limit = "messages"
         elif "conversations" in low:
             limit = "conversations"
-        return RateLimitError(
-            message or "rate limited", retry_after=retry_after, limit=limit, **kw
-        )
-    if status == 410 or "model not available" in low or "invalid model" in low or (
-        "unlisted model" in low
+        return RateLimitError(message or "rate limited", retry_after=retry_after, limit=limit, **kw)
+    if (
+        status == 410
+        or "model not available" in low
+        or "invalid model" in low
+        or ("unlisted model" in low)
     ):
         return ModelNotFoundError(message or "model not available", **kw)
     if status == 400 and route == "create" and "invalid request" in low:

@@ -18,9 +18,9 @@ from urllib.parse import urlencode
 from ..errors import ConfigurationError, ConversationNotFoundError
 
 __all__ = [
+    "WEB_SEARCH_MCP_SERVER",
     "FileUpload",
     "Request",
-    "WEB_SEARCH_MCP_SERVER",
     "check_conversation_id",
     "create_conversation",
     "delete_conversation",
@@ -101,9 +101,7 @@ def get_conversation(cid: str, kind: str = "v2") -> Request:
         return Request("GET", f"/api/v2/conversations/{cid}", "read")
     if kind == "flat":
         return Request("GET", f"/api/conversation/{cid}", "read")
-    return Request(
-        "GET", f"/conversation/{cid}/__data.json?x-sveltekit-invalidated=01", "read"
-    )
+    return Request("GET", f"/conversation/{cid}/__data.json?x-sveltekit-invalidated=01", "read")
 
 
 def _multipart(data: dict[str, Any], files: list[FileUpload]) -> tuple[bytes, str]:
@@ -123,7 +121,7 @@ def _multipart(data: dict[str, Any], files: list[FileUpload]) -> tuple[bytes, st
         safe = filename.replace('"', "%22").replace("\r", "").replace("\n", "")
         parts.append(
             (
-                f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; "
+                f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
                 f'filename="{safe}"\r\nContent-Type: {f.mime}\r\n\r\n'
             ).encode()
             + payload

@@ -37,7 +37,9 @@ class SourceList:
         if url in self._seen:
             return False
         self._seen.add(url)
-        self._items.append({"url": url, "title": title if isinstance(title, str) and title else url})
+        self._items.append(
+            {"url": url, "title": title if isinstance(title, str) and title else url}
+        )
         return True
 
     def add_links(self, items: Any, key: str) -> list[dict[str, str]]:

@@ -8,7 +8,7 @@ end of the stream is all reasoning.
 
 from __future__ import annotations
 
-__all__ = ["OPEN", "CLOSE", "ThinkSplitter", "split_think", "strip_think"]
+__all__ = ["CLOSE", "OPEN", "ThinkSplitter", "split_think", "strip_think"]
 
 OPEN = "<think>"
 CLOSE = "</think>"

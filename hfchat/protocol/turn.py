@@ -48,6 +48,10 @@ _NUL = "\x00"
 _KEEP_FINAL_TYPES = frozenset({"finalAnswer", "title", "routerMetadata", "status", "file"})
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def stream_error_from_status(
     message: str, status_code: Any, *, partial_text: str = "", partial_reasoning: str = ""
 ) -> HuggingChatError:
@@ -314,7 +318,7 @@ class TurnAssembler:
         uuid = str(u.get("uuid") or "")
         activity: ToolActivity | None = None
         if sub == "call":
-            call = u.get("call") if isinstance(u.get("call"), dict) else {}
+            call = _obj(u.get("call"))
             params = call.get("parameters")
             activity = ToolActivity(
                 "call",
@@ -323,8 +327,8 @@ class TurnAssembler:
                 arguments=params if isinstance(params, dict) else None,
             )
         elif sub == "result":
-            res = u.get("result") if isinstance(u.get("result"), dict) else {}
-            call = res.get("call") if isinstance(res.get("call"), dict) else {}
+            res = _obj(u.get("result"))
+            call = _obj(res.get("call"))
             outputs = res.get("outputs")
             status = res.get("status")
             activity = ToolActivity(
