@@ -12,6 +12,7 @@ import logging
 import os
 import random
 import threading
+import uuid
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -19,7 +20,7 @@ from urllib.parse import urlsplit
 
 from . import __version__
 from ._transport import Response, Timeout
-from .auth import CookieSource, SessionCookies, resolve_cookies
+from .auth import COOKIE_NAME, CookieSource, SessionCookies, resolve_cookies
 from .conversations import ChatMessage, ConversationIndex, NodeRef, TurnPlan, fold_turns
 from .errors import (
     LOGIN_HINT,
@@ -31,6 +32,7 @@ from .errors import (
     ModelNotFoundError,
     ProtocolError,
     RateLimitError,
+    StreamTimeoutError,
     TransportError,
 )
 from .events import Event, TextDelta, TurnEnd, TurnResult
@@ -38,6 +40,7 @@ from .protocol import bodies, routes
 from .protocol.bodies import ConversationInfo, ModelInfo
 from .protocol.classify import classify_error, is_login_page
 from .protocol.routes import Request
+from .protocol.think import split_think
 from .protocol.turn import TurnAssembler
 from .tools import ToolCallBuffer, ToolSpec, tool_prompt
 
@@ -78,6 +81,8 @@ class ActiveTurn:
     core: ClientCore
     buffer: ToolCallBuffer | None = None
     ended: bool = False
+    node: NodeRef | None = None
+    result: TurnResult | None = None
 
     def partial(self) -> tuple[str, str]:
         return self.assembler.partial_text, self.assembler.partial_reasoning
@@ -131,6 +136,7 @@ class ClientConfig:
     max_retry_wait: float
     conversation_cache_size: int
     cleanup_on_close: bool
+    resolve_message_ids: bool = False
     extra_headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -153,6 +159,7 @@ class ClientCore:
         max_retry_wait: float = 30.0,
         conversation_cache_size: int = 512,
         cleanup_on_close: bool = False,
+        resolve_message_ids: bool = False,
     ) -> None:
         base = (base_url or os.environ.get("HUGGINGCHAT_BASE_URL") or DEFAULT_BASE_URL).strip()
         parts = urlsplit(base)
@@ -173,10 +180,16 @@ class ClientCore:
             max_retry_wait=max_retry_wait,
             conversation_cache_size=conversation_cache_size,
             cleanup_on_close=cleanup_on_close,
+            resolve_message_ids=resolve_message_ids,
         )
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self._secure = parts.scheme == "https" or _is_loopback(parts.hostname or "")
         cookies, source = resolve_cookies(hf_chat_cookie, self.config.base_url)
+        if source == "anonymous":
+            # chat-ui keys a session on whatever secret the cookie holds and mints one only
+            # for a request without it; minting it here means concurrent first requests share
+            # one anonymous session instead of racing for the server's set-cookie.
+            cookies = {COOKIE_NAME: str(uuid.uuid4())}
         self.cookies = SessionCookies(cookies, source)
         self.index = ConversationIndex(conversation_cache_size)
         self.lock = threading.RLock()
@@ -530,6 +543,7 @@ class ClientCore:
         except ConversationNotFoundError:
             return False
         found = None
+        flat = not any(m.ancestors for m in conv.messages)  # 2024 /api/conversation
         for m in conv.messages:
             if m.role != "assistant":
                 continue
@@ -538,6 +552,8 @@ class ClientCore:
                 break
             if node.parent_id and node.parent_id in m.ancestors:
                 found = m  # the last such message wins (insertion order)
+            elif flat and (node.text is None or split_think(m.content)[1] == node.text):
+                found = m
         if found is None:
             return False
         with self.lock:
@@ -545,6 +561,20 @@ class ClientCore:
         plan.parent_id = found.id
         plan.pending = None
         return True
+
+    def op_resolve_message_id(self, turn: ActiveTurn) -> Op[None]:
+        """After a turn: read the conversation once to learn the new message's id."""
+        node = turn.node
+        if node is None or node.message_id is not None:
+            return
+        plan = turn.plan
+        plan.pending = node
+        try:
+            yield from self._op_resolve_pending(plan)
+        except HuggingChatError as exc:  # the answer stands; the id stays unknown
+            log.debug("could not read the new message id: %s", exc)
+            return
+        turn.result.message_id = node.message_id if turn.result else None
 
     def finish_turn(self, turn: ActiveTurn, result: TurnResult) -> None:
         plan = turn.plan
@@ -554,9 +584,20 @@ class ClientCore:
             message_id=result.message_id,
             parent_id=plan.parent_id,
             generation_id=result.generation_id,
+            text=result.text,
         )
         with self.lock:
             self.index.record(plan, answer, node)
+        turn.node = node
+        turn.result = result
+
+    def idle_error(self, turn: ActiveTurn) -> StreamTimeoutError:
+        text, reasoning = turn.partial()
+        return StreamTimeoutError(
+            f"no update from the server for {self.config.timeout.read:g} s",
+            partial_text=text,
+            partial_reasoning=reasoning,
+        )
 
     def retry_wait_note(self, req: Request, exc: HuggingChatError, delay: float) -> None:
         log.info("retrying %s %s in %.2fs after %s", req.method, req.route, delay, exc)

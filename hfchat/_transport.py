@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from curl_cffi import CurlError
 from curl_cffi.requests import exceptions as cx
+from curl_cffi.requests.streams import STREAM_END
 
 from .errors import HuggingChatError, StreamError, StreamTimeoutError, TimeoutError, TransportError
 
-__all__ = ["Response", "ResponseInfo", "Timeout", "map_exceptions"]
+__all__ = [
+    "IdleTimeout",
+    "Response",
+    "ResponseInfo",
+    "Timeout",
+    "aclose_stream",
+    "aiter_stream",
+    "close_stream",
+    "iter_stream",
+    "map_exceptions",
+]
 
 _TIMEOUT_CODES = {28}
 _CONNECT_CODES = {5, 6, 7, 35}  # proxy/host resolution, connect, TLS handshake: nothing sent
@@ -104,3 +119,74 @@ def map_exceptions(
             timeout and "onnect" in text
         )
         raise err from None
+
+
+class IdleTimeout(Exception):
+    """No chunk arrived within the idle timeout (mapped to StreamTimeoutError by the caller)."""
+
+
+# curl_cffi streams hand chunks through a queue filled by the transfer; reading that queue with
+# a timeout gives a real idle timeout (curl's low-speed limit is coarse), and setting quit_now
+# plus detaching the handle stops a transfer at once instead of waiting for it to end.
+
+
+def iter_stream(raw: Any, idle: float) -> Iterator[bytes]:
+    """Chunks of a sync streaming response; :class:`IdleTimeout` after ``idle`` s of silence."""
+    q = raw.queue
+    while True:
+        try:
+            chunk = q.get(timeout=idle)
+        except queue.Empty:
+            raise IdleTimeout from None
+        if chunk is STREAM_END:
+            return
+        if isinstance(chunk, BaseException):
+            raise chunk
+        yield chunk
+
+
+def close_stream(raw: Any, finished: bool, release: Any) -> None:
+    """Close a sync stream. A finished one frees its connection for reuse at once; an
+    abandoned one is told to quit and is closed by a helper thread (its transfer may sit in
+    a read until curl's own timeout), and its session is not reused."""
+    if finished:
+        raw.close()
+        release()
+        return
+    if getattr(raw, "quit_now", None) is not None:
+        raw.quit_now.set()
+
+    def reap() -> None:
+        with contextlib.suppress(Exception):
+            raw.close()
+        release(discard=True)
+
+    threading.Thread(target=reap, name="hfchat-stream-reaper", daemon=True).start()
+
+
+async def aiter_stream(raw: Any, idle: float) -> AsyncIterator[bytes]:
+    """Chunks of an async streaming response; :class:`IdleTimeout` after ``idle`` s."""
+    q = raw.queue
+    while True:
+        try:
+            chunk = await asyncio.wait_for(q.get(), idle)
+        except asyncio.TimeoutError:
+            raise IdleTimeout from None
+        if chunk is STREAM_END:
+            return
+        if isinstance(chunk, BaseException):
+            raise chunk
+        yield chunk
+
+
+async def aclose_stream(raw: Any, session: Any, finished: bool) -> None:
+    """Close an async stream; an unfinished transfer is detached from curl at once."""
+    task = getattr(raw, "astream_task", None)
+    if task is None or task.done():
+        return
+    if not finished:
+        if getattr(raw, "quit_now", None) is not None:
+            raw.quit_now.set()
+        with contextlib.suppress(Exception):
+            session.acurl.remove_handle(raw.curl)
+    await asyncio.wait({task}, timeout=5.0)

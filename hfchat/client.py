@@ -24,6 +24,11 @@ Constructor parameters (shared with both framework adapters):
     proxy URL; env ``HUGGINGCHAT_PROXY``.
 ``web_search``
     turn the server's web search on for every turn (per call overridable).
+``resolve_message_ids``
+    read the conversation once after each turn so that ``TurnResult.message_id`` is set (the
+    answer stream carries no ids); off by default, since the next turn reads it anyway.
+``cleanup_on_close``
+    delete the conversations this client created when it is closed.
 
 No network I/O happens in a constructor.
 """
@@ -39,10 +44,19 @@ from typing import Any, TypeVar
 from curl_cffi import requests as curl
 
 from ._core import ActiveTurn, ClientCore, Op, user_agent
-from ._transport import Response, Timeout, map_exceptions
+from ._transport import (
+    IdleTimeout,
+    Response,
+    Timeout,
+    aclose_stream,
+    aiter_stream,
+    close_stream,
+    iter_stream,
+    map_exceptions,
+)
 from .auth import CookieSource
 from .conversations import ChatMessage
-from .errors import HuggingChatError, StreamTimeoutError
+from .errors import HuggingChatError
 from .events import Event, TurnEnd, TurnResult
 from .protocol import routes
 from .protocol.bodies import ConversationInfo, ConversationSummary, ModelInfo
@@ -92,6 +106,7 @@ class _Common:
         max_retry_wait: float = 30.0,
         conversation_cache_size: int = 512,
         cleanup_on_close: bool = False,
+        resolve_message_ids: bool = False,
         core: ClientCore | None = None,
     ) -> None:
         if core is not None:
@@ -112,6 +127,7 @@ class _Common:
             max_retry_wait=max_retry_wait,
             conversation_cache_size=conversation_cache_size,
             cleanup_on_close=cleanup_on_close,
+            resolve_message_ids=resolve_message_ids,
         )
 
     def __repr__(self) -> str:
@@ -182,8 +198,8 @@ class HuggingChatClient(_Common):
         except queue.Empty:
             return curl.Session(**self._session_kwargs())
 
-    def _release(self, session: curl.Session) -> None:
-        if self._closed:
+    def _release(self, session: curl.Session, discard: bool = False) -> None:
+        if self._closed or discard:
             session.close()
         else:
             self._pool.put(session)
@@ -212,7 +228,12 @@ class HuggingChatClient(_Common):
         try:
             req = next(op)
             while True:
-                req = op.send(self._send(req))
+                try:
+                    resp = self._send(req)
+                except HuggingChatError as exc:
+                    req = op.throw(exc)  # the operation may recover (fallback routes)
+                    continue
+                req = op.send(resp)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
 
@@ -225,7 +246,7 @@ class HuggingChatClient(_Common):
                     raw = session.request(**self._request_kwargs(req, stream=True))
                 if raw.status_code != 200:
                     with map_exceptions():
-                        body = raw.content
+                        body = b"".join(iter_stream(raw, self._core.config.timeout.read))
                     raw.close()
                     self._core.check(req, _response(raw, body))
                 head = _response(raw, b"")
@@ -243,20 +264,27 @@ class HuggingChatClient(_Common):
 
     def _stream_turn(self, turn: ActiveTurn) -> Iterator[Event]:
         raw, session = self._open_stream(turn.request)
+        finished = False
         try:
-            chunks = raw.iter_content()
+            chunks = iter_stream(raw, self._core.config.timeout.read)
             while True:
                 with map_exceptions(streaming=True, partial=turn.partial()):
-                    chunk = next(chunks, None)
+                    try:
+                        chunk = next(chunks, None)
+                    except IdleTimeout:
+                        raise self._core.idle_error(turn) from None
                 if chunk is None:
                     break
                 events = turn.feed(chunk)
                 if events:
                     yield from events
-            yield from turn.close()
+            finished = True
+            events = turn.close()
+            if self._core.config.resolve_message_ids:
+                self._run(self._core.op_resolve_message_id(turn))
+            yield from events
         finally:
-            raw.close()
-            self._release(session)
+            close_stream(raw, finished, lambda discard=False: self._release(session, discard))
 
     # -- public API -----------------------------------------------------------------------------
     def __enter__(self) -> HuggingChatClient:
@@ -407,7 +435,12 @@ class AsyncHuggingChatClient(_Common):
         try:
             req = next(op)
             while True:
-                req = op.send(await self._send(req))
+                try:
+                    resp = await self._send(req)
+                except HuggingChatError as exc:
+                    req = op.throw(exc)  # the operation may recover (fallback routes)
+                    continue
+                req = op.send(resp)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
 
@@ -440,29 +473,29 @@ class AsyncHuggingChatClient(_Common):
                 attempt += 1
 
     async def _stream_turn(self, turn: ActiveTurn) -> AsyncIterator[Event]:
+        session = self._get_session()
         raw = await self._open_stream(turn.request)
-        idle = self._core.config.timeout.read
+        finished = False
         try:
-            chunks = raw.aiter_content().__aiter__()
+            chunks = aiter_stream(raw, self._core.config.timeout.read)
             while True:
                 with map_exceptions(streaming=True, partial=turn.partial()):
                     try:
-                        chunk = await asyncio.wait_for(chunks.__anext__(), idle)
+                        chunk = await chunks.__anext__()
                     except StopAsyncIteration:
                         break
-                    except asyncio.TimeoutError:
-                        text, reasoning = turn.partial()
-                        raise StreamTimeoutError(
-                            f"no update from the server for {idle:g} s",
-                            partial_text=text,
-                            partial_reasoning=reasoning,
-                        ) from None
+                    except IdleTimeout:
+                        raise self._core.idle_error(turn) from None
                 for ev in turn.feed(chunk):
                     yield ev
-            for ev in turn.close():
+            finished = True
+            events = turn.close()
+            if self._core.config.resolve_message_ids:
+                await self._run(self._core.op_resolve_message_id(turn))
+            for ev in events:
                 yield ev
         finally:
-            await raw.aclose()
+            await aclose_stream(raw, session, finished)
 
     # -- public API -----------------------------------------------------------------------------
     async def __aenter__(self) -> AsyncHuggingChatClient:

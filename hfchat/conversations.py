@@ -96,6 +96,7 @@ class NodeRef:
     message_id: str | None
     parent_id: str | None
     generation_id: str | None
+    text: str | None = None  # the answer, to recognise the message where reads lack ancestry
 
 
 @dataclass(slots=True)

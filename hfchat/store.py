@@ -1,23 +1,37 @@
 """The credential store: cookies saved by ``hfchat login``, one file per base URL.
 
 Files live under the user's config directory (``platformdirs.user_config_dir("hfchat")``, or
-``HFCHAT_CONFIG_DIR``), in a folder of mode 0700, each file of mode 0600, written atomically
-(a temporary file in the same folder, then ``os.replace``).
+``HFCHAT_CONFIG_DIR``) in ``sessions/<hash of the base URL>.json``. The ``sessions`` folder has
+mode 0700 and each file mode 0600 (on POSIX systems); a file is written atomically (a temporary
+file in the same folder, flushed to disk, then ``os.replace``), so a reader never sees half a file
+and a crash never leaves a readable temporary copy behind.
+
+A record is ``{"base_url": ..., "cookies": {"hf-chat": ..., "token": ...}, ...extra}``; the extra
+keys (e.g. ``username``, ``saved_at``) are informational. Cookie values are never logged.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["config_dir", "delete", "load", "path_for", "save"]
+__all__ = ["config_dir", "delete", "load", "load_record", "path_for", "save"]
+
+log = logging.getLogger("hfchat.store")
+
+_DIR_MODE = 0o700
+_FILE_MODE = 0o600
 
 
 def config_dir() -> Path:
+    """``HFCHAT_CONFIG_DIR`` when set, else the platform's user config dir for ``hfchat``."""
     override = os.environ.get("HFCHAT_CONFIG_DIR")
     if override:
         return Path(override).expanduser()
@@ -26,46 +40,77 @@ def config_dir() -> Path:
     return Path(user_config_dir("hfchat"))
 
 
+def _normalize(base_url: str) -> str:
+    return base_url.strip().rstrip("/")
+
+
 def _key(base_url: str) -> str:
-    return hashlib.sha256(base_url.rstrip("/").encode()).hexdigest()[:16]
+    return hashlib.sha256(_normalize(base_url).encode()).hexdigest()[:16]
 
 
 def path_for(base_url: str) -> Path:
+    """The file that holds (or would hold) the session of ``base_url``."""
     return config_dir() / "sessions" / f"{_key(base_url)}.json"
 
 
-def load(base_url: str) -> dict[str, str] | None:
-    """The stored cookies for ``base_url``, or ``None``."""
+def load_record(base_url: str) -> dict[str, Any] | None:
+    """The whole stored record for ``base_url`` (cookies plus extra keys), or ``None``."""
     path = path_for(base_url)
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    cookies = record.get("cookies") if isinstance(record, dict) else None
+    if not isinstance(record, dict):
+        return None
+    _warn_if_exposed(path)
+    return record
+
+
+def load(base_url: str) -> dict[str, str] | None:
+    """The stored cookies for ``base_url``, or ``None``."""
+    record = load_record(base_url)
+    cookies = record.get("cookies") if record else None
     if not isinstance(cookies, dict):
         return None
-    return {k: v for k, v in cookies.items() if isinstance(k, str) and isinstance(v, str)}
+    found = {k: v for k, v in cookies.items() if isinstance(k, str) and isinstance(v, str) and v}
+    return found or None
+
+
+def _warn_if_exposed(path: Path) -> None:
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            log.warning("the session file %s is readable by other users; run chmod 600", path)
+
+
+def _private_dir(folder: Path) -> None:
+    """Create ``folder`` (and a missing config dir above it) with mode 0700."""
+    for level in (folder.parent, folder):
+        if not level.exists():
+            level.mkdir(parents=True, exist_ok=True, mode=_DIR_MODE)
+    with contextlib.suppress(NotImplementedError):
+        os.chmod(folder, _DIR_MODE)
 
 
 def save(base_url: str, cookies: dict[str, str], **extra: Any) -> Path:
-    """Save cookies for ``base_url`` (0600 file in a 0700 folder, atomically)."""
+    """Save cookies for ``base_url`` (0600 file in a 0700 folder, atomically); returns the path."""
     path = path_for(base_url)
     folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(folder, 0o700)
-    os.chmod(folder.parent, 0o700)
-    record = {"base_url": base_url.rstrip("/"), "cookies": dict(cookies), **extra}
+    _private_dir(folder)
+    record = {**extra, "base_url": _normalize(base_url), "cookies": dict(cookies)}
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
     try:
-        os.fchmod(fd, 0o600)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(record, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     return path
 

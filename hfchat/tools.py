@@ -23,6 +23,9 @@ __all__ = [
     "ToolCall",
     "ToolCallBuffer",
     "ToolSpec",
+    "json_prompt",
+    "parse_json_prompt",
+    "parse_tool_prompt",
     "parse_tool_calls",
     "render_tool_calls",
     "render_tool_result",
@@ -74,6 +77,55 @@ def tool_prompt(tools: list[ToolSpec], tool_choice: str | None = "auto") -> str:
         "`[tool result`. When you answer the user, reply in plain text without JSON.\n"
         f"{rule}"
     )
+
+
+_JSON_RULE = "Reply with exactly one JSON object and nothing else (no prose, no code fence)."
+_JSON_SCHEMA_LEAD = " It must validate against this JSON schema:\n"
+
+
+def json_prompt(schema: dict[str, Any] | None = None) -> str:
+    """The system-prompt text that asks for one JSON object (validating ``schema`` if given)."""
+    if schema is None:
+        return _JSON_RULE
+    return _JSON_RULE + _JSON_SCHEMA_LEAD + json.dumps(schema, ensure_ascii=False, indent=1)
+
+
+def parse_json_prompt(system_prompt: str) -> tuple[bool, dict[str, Any] | None]:
+    """Whether a system prompt holds :func:`json_prompt`'s request, and its schema."""
+    at = system_prompt.find(_JSON_RULE)
+    if at < 0:
+        return False, None
+    rest = system_prompt[at + len(_JSON_RULE) :]
+    if not rest.startswith(_JSON_SCHEMA_LEAD):
+        return True, None
+    try:
+        schema, _ = json.JSONDecoder().raw_decode(rest[len(_JSON_SCHEMA_LEAD) :])
+    except ValueError:
+        return True, None
+    return True, schema if isinstance(schema, dict) else None
+
+
+def parse_tool_prompt(system_prompt: str) -> tuple[list[ToolSpec], str | None]:
+    """The tools a :func:`tool_prompt` section offers, and the forced tool name if any."""
+    lead = "You can call these tools (JSON schema of each tool's arguments):\n"
+    at = system_prompt.find(lead)
+    if at < 0:
+        return [], None
+    try:
+        specs, _ = json.JSONDecoder().raw_decode(system_prompt[at + len(lead) :])
+    except ValueError:
+        return [], None
+    tools = [
+        ToolSpec(s["name"], s.get("description", ""), s.get("parameters") or {})
+        for s in specs
+        if isinstance(s, dict) and isinstance(s.get("name"), str)
+    ]
+    forced = re.search(r"You MUST call the tool `([^`]+)`", system_prompt)
+    if forced:
+        return tools, forced.group(1)
+    if "You MUST call at least one tool" in system_prompt:
+        return tools, "required"
+    return tools, None
 
 
 _FENCE = re.compile(r"^```(?:json|JSON)?\s*\n?(?P<body>.*?)\n?```\s*$", re.S)

@@ -60,7 +60,13 @@ ROUTES = (
 
 #: Accepted options and their defaults, per fault name.
 FAULT_OPTIONS: dict[str, dict[str, Any]] = {
-    "http": {"status": 500, "body": None, "retry_after": None, "content_type": None, "headers": None},
+    "http": {
+        "status": 500,
+        "body": None,
+        "retry_after": None,
+        "content_type": None,
+        "headers": None,
+    },
     "html_login": {"mode": "page"},
     "stream_error": {"status_code": 500, "after_tokens": 1, "message": None},
     "cut": {"after_tokens": 1},
@@ -73,6 +79,7 @@ FAULT_OPTIONS: dict[str, dict[str, Any]] = {
     "chunking": {"seed": 0, "min_size": 1, "max_size": 7},
 }
 
+_LOGIN_MODES = ("page", "redirect", "oauth")
 _NATURAL_ROUTE = {"http": "post", "html_login": "any"}
 
 
@@ -110,7 +117,7 @@ class FaultBook:
         unknown = set(options) - set(defaults)
         if unknown:
             raise TypeError(f"fault {name!r} takes no option(s) {', '.join(sorted(unknown))}")
-        if name == "html_login" and options.get("mode", "page") not in ("page", "redirect", "oauth"):
+        if name == "html_login" and options.get("mode", "page") not in _LOGIN_MODES:
             raise ValueError("html_login mode must be 'page', 'redirect' or 'oauth'")
         fault = Fault(name=name, route=route, remaining=times, options={**defaults, **options})
         with self._lock:

@@ -1,0 +1,52 @@
+"""Run the emulator in a separate process, so a benchmark measures only the client."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def emulator_process(**options: object) -> Iterator[str]:
+    """Start ``serve_forever`` in a child process; yield its base URL; stop it afterwards."""
+    port = free_port()
+    args = ", ".join(f"{k}={v!r}" for k, v in options.items())
+    code = (
+        "from hfchat.testing import serve_forever; "
+        f"serve_forever({port}, host='127.0.0.1'{', ' + args if args else ''})"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "died")
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("the emulator did not start within 15 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()

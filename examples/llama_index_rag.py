@@ -1,0 +1,54 @@
+"""A LlamaIndex RAG query engine over a folder of text files, answered by HuggingChat.
+
+Indexes ``examples/data/`` (or the folder given with ``--data``), retrieves the passages closest
+to the question and streams HuggingChat's answer, then lists the passages it was given.
+
+Talks to the real HuggingChat when HUGGINGCHAT_COOKIE is set; otherwise starts the embedded
+emulator on loopback with a scripted answer. It says which one it uses.
+
+    python examples/llama_index_rag.py "Who kept the Kerrow lighthouse?"
+    python examples/llama_index_rag.py --data ~/notes "What did I write about X?"
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+
+from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
+from llama_index.core.base.response.schema import StreamingResponse
+from llama_index_setup import DATA_DIR, HashEmbedding, example_llm
+
+SCRIPTED = (
+    "<think>The lighthouse document names the keeper and her years of service.</think>"
+    "The Kerrow lighthouse was kept by Morag Finlay, who kept the lamp burning for forty years, "
+    "from 1902 to 1942."
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("question", nargs="*", help="the question to ask")
+    parser.add_argument("--data", default=str(DATA_DIR), help="a folder of text files")
+    args = parser.parse_args()
+    question = " ".join(args.question) or "Who kept the Kerrow lighthouse, and for how long?"
+
+    with contextlib.ExitStack() as stack:
+        llm = example_llm(stack, SCRIPTED)
+        documents = SimpleDirectoryReader(args.data, required_exts=[".txt", ".md"]).load_data()
+        index = VectorStoreIndex.from_documents(documents, embed_model=HashEmbedding())
+        engine = index.as_query_engine(llm=llm, streaming=True, similarity_top_k=2)
+
+        print(f"Q: {question}\nA: ", end="", flush=True)
+        response = engine.query(question)
+        assert isinstance(response, StreamingResponse)
+        for token in response.response_gen:
+            print(token, end="", flush=True)
+        print("\n\nRetrieved passages:")
+        for hit in response.source_nodes:
+            text = " ".join(hit.node.get_content().split())[:80]
+            print(f"  {hit.node.metadata.get('file_name')} (score {hit.score:.2f}): {text}…")
+
+
+if __name__ == "__main__":
+    main()

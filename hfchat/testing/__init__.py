@@ -1,0 +1,53 @@
+"""HuggingChat (chat-ui) emulator for tests, examples and benchmarks.
+
+``FakeHuggingChat`` serves chat-ui's wire protocol on loopback (2026 HEAD or 2024 v0.9.4) with
+deterministic fake models, scripted replies and injectable faults::
+
+    from hfchat.testing import FakeHuggingChat
+
+    with FakeHuggingChat() as fake:
+        fake.script("Hello from the emulator")
+        fake.inject("stream_error", status_code=429, after_tokens=2)
+        ...  # point a client at fake.base_url
+
+Pytest fixtures: ``huggingchat_emulator`` (2026) and ``huggingchat_emulator_2024`` in
+``hfchat.testing.pytest_plugin``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .emulator import FakeHuggingChat, RecordedRequest, register_extension, serve_forever
+from .faults import FAULT_NAMES, FAULT_OPTIONS, ROUTES, Fault
+from .models import MODELS, ModelSpec
+
+__all__ = [
+    "FAULT_NAMES",
+    "FAULT_OPTIONS",
+    "MODELS",
+    "ROUTES",
+    "FakeHuggingChat",
+    "Fault",
+    "ModelSpec",
+    "RecordedRequest",
+    "huggingchat_emulator",
+    "huggingchat_emulator_2024",
+    "model_ids",
+    "register_extension",
+    "serve_forever",
+]
+
+
+def model_ids(generation: str = "2026") -> list[str]:
+    """The model ids the emulator lists for ``generation``."""
+    return [m.id for m in MODELS if generation in m.generations]
+
+
+def __getattr__(name: str) -> Any:
+    # the fixtures need pytest; import them only when asked for
+    if name in ("huggingchat_emulator", "huggingchat_emulator_2024"):
+        from . import pytest_plugin
+
+        return getattr(pytest_plugin, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,30 @@
+"""Pytest fixtures yielding a started :class:`~hfchat.testing.FakeHuggingChat` per test.
+
+Enable with ``pytest_plugins = ["hfchat.testing.pytest_plugin"]`` in a root ``conftest.py`` (or a
+``pytest11`` entry point), then ask for ``huggingchat_emulator`` (2026 server) or
+``huggingchat_emulator_2024`` (v0.9.4 server).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from .emulator import FakeHuggingChat
+
+__all__ = ["huggingchat_emulator", "huggingchat_emulator_2024"]
+
+
+@pytest.fixture
+def huggingchat_emulator() -> Iterator[FakeHuggingChat]:
+    """A running 2026 (chat-ui HEAD) emulator, stopped after the test."""
+    with FakeHuggingChat(generation="2026") as fake:
+        yield fake
+
+
+@pytest.fixture
+def huggingchat_emulator_2024() -> Iterator[FakeHuggingChat]:
+    """A running 2024 (chat-ui v0.9.4) emulator, stopped after the test."""
+    with FakeHuggingChat(generation="2024") as fake:
+        yield fake

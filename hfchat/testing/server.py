@@ -1,0 +1,460 @@
+"""HTTP/1.1 plumbing for the emulator: an asyncio server on its own daemon thread.
+
+Knows nothing about chat-ui. It parses requests (keep-alive, ``Content-Length`` or chunked
+bodies, ``Expect: 100-continue``), hands each to an application callable, and writes the
+:class:`Response`: a fixed body (``content-length`` or one chunk) or a live chunked stream driven
+through a :class:`ChunkSink`. One task per connection, no thread per connection.
+
+Extra routes: :class:`Router` is a plain route table. ``router.register(method, path_regex,
+handler)`` adds a route that wins over earlier ones (so an add-on module such as a login page can
+replace a built-in route). A handler is ``async def handler(request: Request) -> Response``; the
+``Request`` carries the regex match, the session and the emulator (see ``routes.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import socket
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from .wire import http_date
+
+__all__ = [
+    "ChunkSink",
+    "HttpServer",
+    "Part",
+    "RawRequest",
+    "Response",
+    "Router",
+    "parse_cookies",
+    "parse_multipart",
+]
+
+MAX_HEAD = 1 << 20
+MAX_BODY = 64 << 20
+IDLE_TIMEOUT = 5.0
+
+
+@dataclass
+class RawRequest:
+    method: str
+    target: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    host: str = ""  # the server's own host:port as the client reached it
+
+
+StreamBody = Callable[["ChunkSink"], Awaitable[None]]
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    chunked: bool = False  # fixed body sent as one chunk (``Transfer-Encoding: chunked``)
+    stream: StreamBody | None = None  # live chunked body
+    keep_alive_headers: bool = True  # add ``Connection``/``Keep-Alive`` like Node does
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        for key, value in self.headers:
+            if key.lower() == name:
+                return value
+        return None
+
+
+class ChunkSink:
+    """Writes HTTP chunks of a streamed body. Writes after the peer left are dropped.
+
+    ``write(data, hold=True)`` frames ``data`` as its own chunk but keeps it until the next
+    plain write or :meth:`flush`, so bursts of tiny chunks leave in one system call.
+    """
+
+    HOLD_LIMIT = 1 << 16
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self._writer = writer
+        self.splitter: Any = None  # an object with ``split(bytes)`` and ``flush()``
+        self.closed = False
+        self.aborted = False
+        self._held: list[bytes] = []
+        self._held_size = 0
+
+    async def write(self, data: bytes, hold: bool = False) -> None:
+        if self.closed or not data:
+            return
+        pieces = self.splitter.split(data) if self.splitter is not None else [data]
+        for piece in pieces:
+            frame = b"%x\r\n%s\r\n" % (len(piece), piece)
+            self._held.append(frame)
+            self._held_size += len(frame)
+        if not hold or self._held_size >= self.HOLD_LIMIT:
+            await self.flush()
+
+    async def flush(self, final: bool = False) -> None:
+        """Send held chunks (and, when ``final``, the chunking remainder)."""
+        if final and self.splitter is not None:
+            for piece in self.splitter.flush():
+                self._held.append(b"%x\r\n%s\r\n" % (len(piece), piece))
+        if self.closed or not self._held:
+            return
+        frame = b"".join(self._held)
+        self._held.clear()
+        self._held_size = 0
+        if self._writer.transport.is_closing():
+            self.closed = True
+            return
+        try:
+            self._writer.write(frame)
+            await self._writer.drain()
+        except (ConnectionError, RuntimeError):
+            self.closed = True
+
+    def abort(self) -> None:
+        """Drop the TCP connection mid-body (no terminating chunk)."""
+        self.closed = self.aborted = True
+        self._held.clear()
+        self._writer.transport.abort()
+
+
+@dataclass
+class Part:
+    name: str
+    filename: str | None
+    content_type: str | None
+    data: bytes
+
+
+_PARAM = re.compile(r';\s*([^=;\s]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+
+
+def _params(value: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, raw in _PARAM.findall(value):
+        raw = raw.strip()
+        if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
+            raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
+        out[key.lower()] = raw
+    return out
+
+
+def parse_multipart(body: bytes, content_type: str) -> list[Part] | None:
+    """Split a ``multipart/form-data`` body; ``None`` when it is not valid multipart."""
+    if not content_type.lower().startswith("multipart/form-data"):
+        return None
+    boundary = _params(content_type).get("boundary")
+    if not boundary:
+        return None
+    delimiter = b"--" + boundary.encode("latin-1")
+    sections = body.split(delimiter)
+    if len(sections) < 3:
+        return None
+    parts: list[Part] = []
+    for section in sections[1:-1]:
+        if section.startswith(b"\r\n"):
+            section = section[2:]
+        head, sep, data = section.partition(b"\r\n\r\n")
+        if not sep:
+            return None
+        if data.endswith(b"\r\n"):
+            data = data[:-2]
+        headers: dict[str, str] = {}
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            name, colon, value = line.partition(":")
+            if colon:
+                headers[name.strip().lower()] = value.strip()
+        disposition = _params("x" + headers.get("content-disposition", "")[9:])
+        name = disposition.get("name")
+        if name is None:
+            return None
+        parts.append(Part(name, disposition.get("filename"), headers.get("content-type"), data))
+    return parts
+
+
+def parse_cookies(header: str) -> dict[str, str]:
+    cookies: dict[str, str] = {}
+    for item in header.split(";"):
+        name, eq, value = item.strip().partition("=")
+        if eq and name and name not in cookies:
+            cookies[name] = value.strip().strip('"')
+    return cookies
+
+
+class Router:
+    """Route table: ``(METHOD, full-match regex, handler)``; later registrations win."""
+
+    def __init__(self) -> None:
+        self._routes: list[tuple[str, re.Pattern[str], Any]] = []
+
+    def register(self, method: str, path_regex: str, handler: Any) -> None:
+        self._routes.insert(0, (method.upper(), re.compile(path_regex), handler))
+
+    def resolve(self, method: str, path: str) -> tuple[Any, re.Match[str] | None, list[str]]:
+        """``(handler, match, [])`` or ``(None, None, allowed_methods)``."""
+        allowed: list[str] = []
+        want = "GET" if method == "HEAD" else method
+        for route_method, pattern, handler in self._routes:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            if route_method in (want, "*"):
+                return handler, match, []
+            allowed.append(route_method)
+        return None, None, allowed
+
+
+App = Callable[[RawRequest], Awaitable[Response]]
+
+
+class HttpServer:
+    """Runs ``app`` behind an asyncio HTTP/1.1 server in a background daemon thread."""
+
+    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._app = app
+        self.host = host
+        self.port = port
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._server: asyncio.base_events.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._stopped = threading.Event()
+        self.stopping: asyncio.Event | None = None
+
+    # lifecycle --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        sock = socket.create_server((self.host, self.port), backlog=4096)
+        self.port = sock.getsockname()[1]
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self._open(sock))
+            except BaseException as exc:  # pragma: no cover - bind/start failures
+                failure.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            try:
+                loop.run_forever()
+            finally:
+                with contextlib.suppress(Exception):
+                    loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.close()
+                self._stopped.set()
+
+        self.loop = loop
+        self._thread = threading.Thread(target=run, name=f"fake-huggingchat:{self.port}")
+        self._thread.daemon = True
+        self._thread.start()
+        ready.wait()
+        if failure:
+            raise failure[0]
+
+    async def _open(self, sock: socket.socket) -> None:
+        self.stopping = asyncio.Event()
+        self._server = await asyncio.start_server(self._on_connect, sock=sock, limit=MAX_HEAD)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        loop, thread = self.loop, self._thread
+        if loop is None or thread is None or loop.is_closed():
+            return
+        if threading.current_thread() is thread:
+            loop.create_task(self._close())
+            return
+        with contextlib.suppress(RuntimeError):
+            future = asyncio.run_coroutine_threadsafe(self._close(), loop)
+            with contextlib.suppress(Exception):
+                future.result(timeout)
+        thread.join(timeout)
+
+    async def _close(self) -> None:
+        if self.stopping is not None:
+            self.stopping.set()
+        if self._server is not None:
+            self._server.close()
+        for writer in list(self._writers):
+            writer.transport.abort()
+        tasks = [t for t in self._tasks if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=2.0)
+        asyncio.get_running_loop().stop()
+
+    def call_soon(self, callback: Callable[[], Any]) -> None:
+        """Run ``callback`` on the server's event loop (thread-safe)."""
+        if self.loop is not None and not self.loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                self.loop.call_soon_threadsafe(callback)
+
+    # connections ------------------------------------------------------------------------------
+
+    async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        sock = writer.get_extra_info("socket")
+        if sock is not None:  # small writes (one update line each) must not wait for ACKs
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._tasks.add(task)
+        self._writers.add(writer)
+        try:
+            await self._serve(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError, OSError, ValueError):
+            writer.transport.abort()
+        except asyncio.CancelledError:  # emulator stopping: end quietly
+            writer.transport.abort()
+        finally:
+            self._tasks.discard(task)
+            self._writers.discard(writer)
+            if not writer.transport.is_closing():
+                writer.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sockname = writer.get_extra_info("sockname")
+        own_host = f"{sockname[0]}:{sockname[1]}" if sockname else ""
+        while True:
+            try:
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), IDLE_TIMEOUT)
+            except (asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+                return
+            parsed = self._parse_head(head)
+            if parsed is None:
+                await self._write(writer, "GET", Response(400, b"Bad Request"), close=True)
+                return
+            method, target, headers = parsed
+            if headers.get("expect", "").lower() == "100-continue":
+                writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            body = await self._read_body(reader, headers)
+            if body is None:
+                await self._write(writer, method, Response(413, b"Payload Too Large"), close=True)
+                return
+            split = urlsplit(target)
+            raw = RawRequest(
+                method=method,
+                target=target,
+                path=unquote(split.path) or "/",
+                query=dict(parse_qsl(split.query, keep_blank_values=True)),
+                headers=headers,
+                body=body,
+                host=own_host,
+            )
+            response = await self._app(raw)
+            close = headers.get("connection", "").lower() == "close"
+            keep = await self._write(writer, method, response, close=close)
+            if close or not keep:
+                return
+
+    @staticmethod
+    def _parse_head(head: bytes) -> tuple[str, str, dict[str, str]] | None:
+        try:
+            text = head.decode("latin-1")
+        except UnicodeDecodeError:  # pragma: no cover
+            return None
+        lines = text.split("\r\n")
+        request_line = lines[0].split(" ")
+        if len(request_line) != 3 or not request_line[2].startswith("HTTP/1."):
+            return None
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            if not line:
+                continue
+            name, colon, value = line.partition(":")
+            if not colon:
+                return None
+            key = name.strip().lower()
+            value = value.strip()
+            if key in headers:
+                value = headers[key] + ("; " if key == "cookie" else ", ") + value
+            headers[key] = value
+        return request_line[0].upper(), request_line[1], headers
+
+    @staticmethod
+    async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes | None:
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            chunks: list[bytes] = []
+            total = 0
+            while True:
+                size_line = await reader.readuntil(b"\r\n")
+                size = int(size_line.split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while (await reader.readuntil(b"\r\n")) != b"\r\n":
+                        pass
+                    return b"".join(chunks)
+                total += size
+                if total > MAX_BODY:
+                    return None
+                chunks.append(await reader.readexactly(size))
+                await reader.readexactly(2)
+        length = int(headers.get("content-length", "0") or "0")
+        if length > MAX_BODY:
+            return None
+        return await reader.readexactly(length) if length else b""
+
+    async def _write(
+        self, writer: asyncio.StreamWriter, method: str, response: Response, close: bool
+    ) -> bool:
+        """Send ``response``; return whether the connection can be reused."""
+        streamed = response.stream is not None
+        chunked = streamed or response.chunked
+        headers = list(response.headers)
+        if not chunked:
+            index = next(
+                (i for i, (k, _) in enumerate(headers) if k.lower() == "content-type"), len(headers)
+            )
+            headers.insert(index, ("content-length", str(len(response.body))))
+        headers.append(("Date", http_date()))
+        if response.keep_alive_headers:
+            if close:
+                headers.append(("Connection", "close"))
+            else:
+                headers.append(("Connection", "keep-alive"))
+                headers.append(("Keep-Alive", f"timeout={int(IDLE_TIMEOUT)}"))
+        if chunked:
+            headers.append(("Transfer-Encoding", "chunked"))
+        try:
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = "Unknown"
+        head = f"HTTP/1.1 {response.status} {reason}\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in headers
+        )
+        head_bytes = head.encode("latin-1", "replace") + b"\r\n"
+        if method == "HEAD":
+            writer.write(head_bytes)
+            await writer.drain()
+            return True
+        if streamed:
+            writer.write(head_bytes)
+            await writer.drain()
+            sink = ChunkSink(writer)
+            assert response.stream is not None
+            await response.stream(sink)
+            await sink.flush(final=True)
+            if sink.closed:
+                return False
+            writer.write(b"0\r\n\r\n")
+        elif chunked:
+            body = response.body
+            chunk = b"%x\r\n%s\r\n" % (len(body), body) if body else b""
+            writer.write(head_bytes + chunk + b"0\r\n\r\n")
+        else:
+            writer.write(head_bytes + response.body)
+        await writer.drain()
+        return True

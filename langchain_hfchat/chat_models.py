@@ -1,0 +1,379 @@
+"""``ChatHuggingChat``: HuggingChat (huggingface/chat-ui) as a LangChain chat model."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import aclosing, closing
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+from langchain_core.utils import secret_from_env
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+
+import hfchat
+from hfchat.events import TurnEnd
+
+from . import _blocks
+from ._messages import PROVIDER, StopCutter, event_to_chunk, final_chunk, result_to_message
+from ._messages import to_core_messages as _to_core_messages
+from ._tools import (
+    StructuredMethod,
+    format_tools,
+    normalize_tool_choice,
+    response_format_instruction,
+    structured_chain,
+    tool_specs,
+)
+
+__all__ = ["ChatHuggingChat"]
+
+_blocks.register()
+_CLIENT_LOCK = threading.Lock()
+
+
+class ChatHuggingChat(BaseChatModel):
+    """HuggingChat chat model (huggingface/chat-ui, the hosted service or a self-hosted one).
+
+    Setup:
+        ``pip install "hfchat[langchain]"``; log in with ``hfchat login`` or pass the ``hf-chat``
+        session cookie (``hf_chat_cookie=`` / ``api_key=``, or env ``HUGGINGCHAT_COOKIE``).
+
+    Key init args:
+        model: model id (alias ``model_name``); None lets the server pick its first model.
+        base_url: chat-ui base URL; default ``https://huggingface.co/chat``
+            (env ``HUGGINGCHAT_BASE_URL``).
+        hf_chat_cookie: the session cookie (``SecretStr``; alias ``api_key``).
+        timeout: seconds; also the idle limit between two pieces of a stream.
+        max_retries: retries before any output (429, 502-504, connection failures).
+        proxy: proxy URL (env ``HUGGINGCHAT_PROXY``).
+        web_search: turn the server's web search on (per call: ``web_search=``).
+        conversation_id: pin every call to this server conversation (per call too).
+        stop: stop sequences, applied client-side (the answer is cut before the first one).
+        temperature, max_tokens: accepted for compatibility and reported to tracing, but
+            **not supported by HuggingChat** (the server decides them per model).
+        cleanup_on_close: delete the conversations this model created on :meth:`close`.
+        client_kwargs: further :class:`hfchat.HuggingChatClient` options (``impersonate``,
+            ``max_connections``, ``max_retry_wait``, ``conversation_cache_size``).
+
+    Instantiate::
+
+        from langchain_hfchat import ChatHuggingChat
+
+        llm = ChatHuggingChat(model="omni")
+        llm.invoke("Hello!").content
+
+    Stream (answer, reasoning and, at the end, the metadata)::
+
+        for chunk in llm.stream("Why is the sky blue?"):
+            print(chunk.additional_kwargs.get("reasoning_content", ""), chunk.text, sep="", end="")
+
+    Tool calling (emulated through the prompt; tool calls come back as ``AIMessage.tool_calls``)::
+
+        llm.bind_tools([get_weather], tool_choice="any").invoke("Weather in Paris?").tool_calls
+
+    Structured output::
+
+        llm.with_structured_output(Joke).invoke("Tell me a joke")
+
+    Response metadata: ``model_name`` (the routed model when the server names it),
+    ``model_provider="huggingchat"``, ``finish_reason`` (``"stop"`` or ``"interrupted"``),
+    ``conversation_id``, ``message_id``, ``title``, ``sources`` (``[{"url", "title"}]``),
+    ``files`` (URLs of generated files) and ``router`` when the server routed the message.
+    Reasoning is in ``additional_kwargs["reasoning_content"]``; server-side tool activity (web
+    search) in ``additional_kwargs["tool_activity"]``; both appear as standard content blocks
+    in ``content_blocks`` and with ``output_version="v1"``.
+    """
+
+    model_name: str | None = Field(default=None, alias="model")
+    """Model id; None lets the server choose (its first listed model)."""
+    base_url: str | None = None
+    """chat-ui base URL; None: env ``HUGGINGCHAT_BASE_URL`` or ``https://huggingface.co/chat``."""
+    hf_chat_cookie: SecretStr | None = Field(
+        alias="api_key", default_factory=secret_from_env("HUGGINGCHAT_COOKIE", default=None)
+    )
+    """The ``hf-chat`` session cookie; None: env ``HUGGINGCHAT_COOKIE``, the login store, or
+    an anonymous session."""
+    timeout: float | None = None
+    """Request timeout in seconds (also the idle limit within a stream)."""
+    max_retries: int = 2
+    """Retries of failed requests before any output."""
+    proxy: str | None = Field(default=None, repr=False)
+    """Proxy URL; None: env ``HUGGINGCHAT_PROXY``."""
+    web_search: bool = False
+    """Turn on the server's web search for every call."""
+    temperature: float | None = None
+    """Accepted for compatibility; HuggingChat does not let clients set it."""
+    max_tokens: int | None = None
+    """Accepted for compatibility; HuggingChat does not let clients set it."""
+    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    """Stop sequences, applied client-side."""
+    streaming: bool = False
+    """Use the streaming path for ``invoke`` too (callbacks get every token)."""
+    conversation_id: str | None = None
+    """Send every call into this existing server conversation."""
+    cleanup_on_close: bool = False
+    """Delete the conversations created by this model when it is closed."""
+    allow_insecure_http: bool = False
+    """Allow sending the cookie over plain http to a host that is not loopback."""
+    client_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Further keyword arguments for :func:`hfchat.client_pair`."""
+
+    model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
+
+    _clients: tuple[hfchat.HuggingChatClient, hfchat.AsyncHuggingChatClient] | None = (
+        PrivateAttr(default=None)
+    )
+
+    # -- LangChain identity ---------------------------------------------------------------------
+    @property
+    def _llm_type(self) -> str:
+        return "huggingchat"
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"hf_chat_cookie": "HUGGINGCHAT_COOKIE"}
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        return ["langchain_hfchat", "chat_models"]
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            "model_name": self.model_name,
+            "base_url": self.base_url,
+            "web_search": self.web_search,
+            "conversation_id": self.conversation_id,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "stop": self.stop,
+        }
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(
+            ls_provider=PROVIDER,
+            ls_model_name=kwargs.get("model") or self.model_name or "default",
+            ls_model_type="chat",
+        )
+        temperature = kwargs.get("temperature", self.temperature)
+        if temperature is not None:
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        if max_tokens is not None:
+            params["ls_max_tokens"] = max_tokens
+        ls_stop = stop if stop is not None else self.stop
+        if ls_stop:
+            params["ls_stop"] = ls_stop
+        return params
+
+    # -- clients (created on first use; never in __init__) -----------------------------------------
+    def _pair(self) -> tuple[hfchat.HuggingChatClient, hfchat.AsyncHuggingChatClient]:
+        pair = self._clients
+        if pair is None:
+            with _CLIENT_LOCK:
+                pair = self._clients
+                if pair is None:
+                    cookie = self.hf_chat_cookie
+                    pair = hfchat.client_pair(
+                        base_url=self.base_url,
+                        hf_chat_cookie=cookie.get_secret_value() if cookie else None,
+                        model=self.model_name,
+                        timeout=self.timeout,
+                        max_retries=self.max_retries,
+                        proxy=self.proxy,
+                        web_search=self.web_search,
+                        allow_insecure_http=self.allow_insecure_http,
+                        cleanup_on_close=self.cleanup_on_close,
+                        **self.client_kwargs,
+                    )
+                    self._clients = pair
+        return pair
+
+    @property
+    def client(self) -> hfchat.HuggingChatClient:
+        """The sync :class:`hfchat.HuggingChatClient` (shares its state with the async one)."""
+        return self._pair()[0]
+
+    @property
+    def async_client(self) -> hfchat.AsyncHuggingChatClient:
+        """The async :class:`hfchat.AsyncHuggingChatClient`."""
+        return self._pair()[1]
+
+    @property
+    def created_conversations(self) -> list[str]:
+        """Ids of the server conversations this model created (and has not deleted)."""
+        return self.client.created_conversations if self._clients else []
+
+    def delete_created_conversations(self) -> int:
+        """Delete every conversation this model created; the number deleted."""
+        return self.client.delete_created_conversations() if self._clients else 0
+
+    async def adelete_created_conversations(self) -> int:
+        """Async :meth:`delete_created_conversations`."""
+        return await self.async_client.delete_created_conversations() if self._clients else 0
+
+    def close(self) -> None:
+        """Close connections (deleting created conversations if ``cleanup_on_close``)."""
+        if self._clients:
+            self._clients[0].close()
+
+    async def aclose(self) -> None:
+        """Async :meth:`close` (also closes the async connections)."""
+        if self._clients:
+            await self._clients[1].aclose()
+            self._clients[0].close()
+
+    def __enter__(self) -> ChatHuggingChat:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> ChatHuggingChat:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- one call -------------------------------------------------------------------------------
+    def _prepare(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> tuple[list[hfchat.ChatMessage], dict[str, Any], StopCutter | None]:
+        history = _to_core_messages(messages)
+        instruction = response_format_instruction(kwargs.get("response_format"))
+        if instruction:
+            history.append(hfchat.ChatMessage("system", instruction))
+        tools = format_tools(kwargs["tools"]) if kwargs.get("tools") else None
+        choice = None
+        if tools:
+            names = [t["function"]["name"] for t in tools]
+            choice = normalize_tool_choice(kwargs.get("tool_choice"), names)
+        options = {
+            "model": kwargs.get("model") or self.model_name,
+            "tools": tool_specs(tools),
+            "tool_choice": choice,
+            "web_search": kwargs.get("web_search"),
+            "conversation_id": kwargs.get("conversation_id", self.conversation_id),
+        }
+        stops = stop if stop is not None else self.stop
+        return history, options, StopCutter(stops) if stops else None
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        history, options, cutter = self._prepare(messages, stop, kwargs)
+        result = self.client.chat(history, **options)
+        return ChatResult(generations=[ChatGeneration(message=result_to_message(result, cutter))])
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        history, options, cutter = self._prepare(messages, stop, kwargs)
+        result = await self.async_client.chat(history, **options)
+        return ChatResult(generations=[ChatGeneration(message=result_to_message(result, cutter))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        history, options, cutter = self._prepare(messages, stop, kwargs)
+        with closing(self.client.stream_chat(history, **options)) as events:  # type: ignore[type-var]
+            for event in events:
+                chunk = _chunk(event, cutter)
+                if chunk is None:
+                    continue
+                generation = ChatGenerationChunk(message=chunk)
+                if run_manager:
+                    run_manager.on_llm_new_token(chunk.text, chunk=generation)
+                yield generation
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        history, options, cutter = self._prepare(messages, stop, kwargs)
+        stream = self.async_client.stream_chat(history, **options)
+        async with aclosing(stream) as events:  # type: ignore[type-var]
+            async for event in events:
+                chunk = _chunk(event, cutter)
+                if chunk is None:
+                    continue
+                generation = ChatGenerationChunk(message=chunk)
+                if run_manager:
+                    await run_manager.on_llm_new_token(chunk.text, chunk=generation)
+                yield generation
+
+    # -- tools and structured output ------------------------------------------------------------
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: dict[str, Any] | str | bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Offer ``tools`` to the model (emulated through the system prompt).
+
+        ``tool_choice``: ``"auto"`` (default), ``"any"``/``"required"``/``True`` (must call a
+        tool), ``"none"``, a tool name, or the OpenAI/Anthropic dict forms.
+        """
+        formatted = format_tools(tools)
+        choice = normalize_tool_choice(tool_choice, [t["function"]["name"] for t in formatted])
+        if choice is not None:
+            kwargs["tool_choice"] = choice
+        return super().bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type,
+        *,
+        method: StructuredMethod = "function_calling",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
+        """A runnable that returns ``schema``-shaped output.
+
+        ``schema``: a pydantic class, a TypedDict or a JSON schema / OpenAI tool dict.
+        ``method``: ``"function_calling"`` (a forced tool call, the default), ``"json_schema"``
+        (the schema goes into the system prompt) or ``"json_mode"`` (any JSON object; describe
+        the shape in the prompt). ``include_raw``: return ``{"raw", "parsed",
+        "parsing_error"}``. Parse failures raise ``OutputParserException``. ``strict`` is
+        accepted and ignored (the server cannot enforce a schema).
+        """
+        if kwargs:
+            raise ValueError(f"unsupported arguments: {sorted(kwargs)}")
+        return structured_chain(
+            self, schema, method=method, include_raw=include_raw, strict=strict
+        )
+
+
+def _chunk(event: object, cutter: StopCutter | None) -> AIMessageChunk | None:
+    if type(event) is TurnEnd:
+        return final_chunk(event.result, cutter)
+    return event_to_chunk(event, cutter)

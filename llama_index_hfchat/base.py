@@ -1,0 +1,385 @@
+"""``HuggingChatLLM``: HuggingChat (huggingface/chat-ui) as a LlamaIndex function-calling LLM."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from llama_index.core.base.llms.generic_utils import (
+    achat_to_completion_decorator,
+    astream_chat_to_completion_decorator,
+    chat_to_completion_decorator,
+    stream_chat_to_completion_decorator,
+)
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+    ToolCallBlock,
+)
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
+
+import hfchat
+
+from ._messages import to_core_messages
+from ._responses import TurnChunks, response_from_result
+from ._tools import resolve_tool_choice, to_tool_specs, tool_selections
+
+if TYPE_CHECKING:
+    from llama_index.core.tools.types import BaseTool
+
+__all__ = ["HuggingChatLLM"]
+
+DEFAULT_CONTEXT_WINDOW = 32768
+DEFAULT_NUM_OUTPUT = 4096
+COOKIE_ENV = "HUGGINGCHAT_COOKIE"
+_CLIENTS_LOCK = threading.Lock()  # guards lazy client creation (module-wide: keeps LLMs picklable)
+
+
+def _cookie_from_env() -> SecretStr | None:
+    value = os.environ.get(COOKIE_ENV)
+    return SecretStr(value) if value else None
+
+
+class HuggingChatLLM(FunctionCallingLLM):
+    """HuggingChat (huggingface/chat-ui) as a LlamaIndex LLM.
+
+    Every call sends the history to a HuggingChat conversation (a new one, or the server-side
+    conversation a previous call of this LLM left off, when the history extends it) and streams
+    the answer back. System prompts become the conversation's preprompt; tool calling is
+    emulated through the prompt (the model answers with a JSON tool-call object that the core
+    parses), so agents and ``structured_predict`` work with every model.
+
+    Responses: ``message.content`` is the answer; the model's reasoning is a ``ThinkingBlock``
+    in ``message.blocks`` (streamed as ``additional_kwargs["thinking_delta"]``); tool calls are
+    ``ToolCallBlock``s; ``additional_kwargs`` holds ``sources``, ``title``, ``conversation_id``,
+    ``message_id``, ``model`` (the routed model when known) and ``finish_reason``; ``raw`` the
+    final updates of the stream. Errors are hfchat's typed errors (:mod:`hfchat.errors`).
+
+    Examples:
+        ```python
+        from llama_index.core import Settings
+        from llama_index_hfchat import HuggingChatLLM
+
+        Settings.llm = HuggingChatLLM(model="omni")  # cookie from env HUGGINGCHAT_COOKIE
+        print(Settings.llm.complete("Say hello"))
+        ```
+
+    No network I/O happens in the constructor; the HTTP clients are created on first use with
+    the connection settings of that moment (``model`` and ``web_search`` are read per call).
+    """
+
+    model: str | None = Field(
+        default=None,
+        description="Model id (e.g. 'omni'); None = the first model the server lists.",
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="chat-ui base URL; env HUGGINGCHAT_BASE_URL; default huggingface.co/chat.",
+    )
+    hf_chat_cookie: SecretStr | None = Field(
+        default_factory=_cookie_from_env,
+        exclude=True,
+        repr=False,
+        description=(
+            "The hf-chat session cookie (value, cookie string, JSON export or cookies.txt "
+            "path); default env HUGGINGCHAT_COOKIE, then the `hfchat login` store. Secret: "
+            "never serialized or printed."
+        ),
+    )
+    timeout: float | tuple[float, float] | None = Field(
+        default=None,
+        description="Seconds, or (connect, read); read is also the stream's idle limit.",
+    )
+    max_retries: int = Field(default=2, ge=0, description="Retries before any output.")
+    proxy: str | None = Field(default=None, description="Proxy URL; env HUGGINGCHAT_PROXY.")
+    web_search: bool = Field(default=False, description="Turn the server's web search on.")
+    impersonate: str = Field(default="chrome", description="curl_cffi browser fingerprint.")
+    allow_insecure_http: bool = Field(
+        default=False, description="Allow the session cookie over plain http to other hosts."
+    )
+    max_connections: int = Field(default=256, gt=0, description="Async connection limit.")
+    max_retry_wait: float = Field(
+        default=30.0, ge=0, description="Longest Retry-After (s) honoured before giving up."
+    )
+    conversation_cache_size: int = Field(
+        default=512, gt=0, description="Known conversation nodes kept for continuing."
+    )
+    cleanup_on_close: bool = Field(
+        default=False, description="Delete the conversations this LLM created on close()."
+    )
+    context_window: int = Field(
+        default=DEFAULT_CONTEXT_WINDOW, gt=0, description="Context window assumed, in tokens."
+    )
+    num_output: int = Field(
+        default=DEFAULT_NUM_OUTPUT, gt=0, description="Answer length assumed, in tokens."
+    )
+
+    _client: hfchat.HuggingChatClient | None = PrivateAttr(default=None)
+    _aclient: hfchat.AsyncHuggingChatClient | None = PrivateAttr(default=None)
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        base_url: str | None = None,
+        hf_chat_cookie: str | SecretStr | None = None,
+        timeout: float | tuple[float, float] | None = None,
+        max_retries: int = 2,
+        proxy: str | None = None,
+        web_search: bool = False,
+        impersonate: str = "chrome",
+        allow_insecure_http: bool = False,
+        max_connections: int = 256,
+        max_retry_wait: float = 30.0,
+        conversation_cache_size: int = 512,
+        cleanup_on_close: bool = False,
+        context_window: int = DEFAULT_CONTEXT_WINDOW,
+        num_output: int = DEFAULT_NUM_OUTPUT,
+        **kwargs: Any,
+    ) -> None:
+        """Arguments are the fields above; ``kwargs`` go to LlamaIndex's ``LLM``
+        (``system_prompt``, ``callback_manager``, ...)."""
+        super().__init__(
+            model=model,
+            base_url=base_url,
+            hf_chat_cookie=hf_chat_cookie if hf_chat_cookie is not None else _cookie_from_env(),
+            timeout=timeout,
+            max_retries=max_retries,
+            proxy=proxy,
+            web_search=web_search,
+            impersonate=impersonate,
+            allow_insecure_http=allow_insecure_http,
+            max_connections=max_connections,
+            max_retry_wait=max_retry_wait,
+            conversation_cache_size=conversation_cache_size,
+            cleanup_on_close=cleanup_on_close,
+            context_window=context_window,
+            num_output=num_output,
+            **kwargs,
+        )
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "HuggingChatLLM"
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(
+            context_window=self.context_window,
+            num_output=self.num_output,
+            is_chat_model=True,
+            is_function_calling_model=True,
+            model_name=self.model or "huggingchat",
+            system_role=MessageRole.SYSTEM,
+        )
+
+    # -- clients ----------------------------------------------------------------------------------
+    def _client_kwargs(self) -> dict[str, Any]:
+        cookie = self.hf_chat_cookie.get_secret_value() if self.hf_chat_cookie else None
+        return {
+            "base_url": self.base_url,
+            "hf_chat_cookie": cookie,
+            "model": self.model,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "proxy": self.proxy,
+            "web_search": self.web_search,
+            "impersonate": self.impersonate,
+            "allow_insecure_http": self.allow_insecure_http,
+            "max_connections": self.max_connections,
+            "max_retry_wait": self.max_retry_wait,
+            "conversation_cache_size": self.conversation_cache_size,
+            "cleanup_on_close": self.cleanup_on_close,
+        }
+
+    def _clients(self) -> tuple[hfchat.HuggingChatClient, hfchat.AsyncHuggingChatClient]:
+        with _CLIENTS_LOCK:
+            if self._client is None or self._aclient is None:
+                self._client, self._aclient = hfchat.client_pair(**self._client_kwargs())
+            return self._client, self._aclient
+
+    @property
+    def client(self) -> hfchat.HuggingChatClient:
+        """The synchronous hfchat client (created on first use)."""
+        return self._clients()[0]
+
+    @property
+    def async_client(self) -> hfchat.AsyncHuggingChatClient:
+        """The asynchronous hfchat client (created on first use; shares the sync one's state)."""
+        return self._clients()[1]
+
+    def close(self) -> None:
+        """Close the connections (and delete created conversations if ``cleanup_on_close``)."""
+        with _CLIENTS_LOCK:
+            client, self._client, self._aclient = self._client, None, None
+        if client is not None:
+            client.close()
+
+    async def aclose(self) -> None:
+        """Close the connections from async code (the async client's too)."""
+        with _CLIENTS_LOCK:
+            client, aclient = self._client, self._aclient
+            self._client = self._aclient = None
+        if aclient is not None:
+            await aclient.aclose()
+        if client is not None:
+            client.close()
+
+    # -- one turn ---------------------------------------------------------------------------------
+    def _turn(
+        self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]
+    ) -> tuple[list[hfchat.ChatMessage], dict[str, Any]]:
+        """The core's messages and ``stream_chat`` arguments for one call."""
+        core_messages = to_core_messages(messages, self.system_prompt)
+        web_search = kwargs.get("web_search")
+        turn: dict[str, Any] = {
+            "model": kwargs.get("model") or self.model,
+            "web_search": self.web_search if web_search is None else bool(web_search),
+            "conversation_id": kwargs.get("conversation_id"),
+        }
+        tools = kwargs.get("tools")
+        if tools:
+            turn["tools"] = to_tool_specs(tools)
+            turn["tool_choice"] = resolve_tool_choice(
+                kwargs.get("tool_choice"), bool(kwargs.get("tool_required"))
+            )
+        return core_messages, turn
+
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        core_messages, turn = self._turn(messages, kwargs)
+        result = self.client.chat(core_messages, **turn)
+        return response_from_result(result)
+
+    @llm_chat_callback()
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        core_messages, turn = self._turn(messages, kwargs)
+        result = await self.async_client.chat(core_messages, **turn)
+        return response_from_result(result)
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        core_messages, turn = self._turn(messages, kwargs)
+        client = self.client
+
+        def gen() -> ChatResponseGen:
+            chunks = TurnChunks()
+            for event in client.stream_chat(core_messages, **turn):
+                response = chunks.feed(event)
+                if response is not None:
+                    yield response
+
+        return gen()
+
+    @llm_chat_callback()
+    async def astream_chat(
+        self, messages: Sequence[ChatMessage], **kwargs: Any
+    ) -> ChatResponseAsyncGen:
+        core_messages, turn = self._turn(messages, kwargs)
+        client = self.async_client
+
+        async def gen() -> ChatResponseAsyncGen:
+            chunks = TurnChunks()
+            async for event in client.stream_chat(core_messages, **turn):
+                response = chunks.feed(event)
+                if response is not None:
+                    yield response
+
+        return gen()
+
+    # -- completion (through chat) ----------------------------------------------------------------
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return chat_to_completion_decorator(self.chat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    async def acomplete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponse:
+        return await achat_to_completion_decorator(self.achat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    def stream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseGen:
+        return stream_chat_to_completion_decorator(self.stream_chat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    async def astream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseAsyncGen:
+        return await astream_chat_to_completion_decorator(self.astream_chat)(prompt, **kwargs)
+
+    # -- function calling -------------------------------------------------------------------------
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: str | dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        messages = list(chat_history or [])
+        if isinstance(user_msg, str):
+            messages.append(ChatMessage(role=MessageRole.USER, content=user_msg))
+        elif user_msg is not None:
+            messages.append(user_msg)
+        return {
+            "messages": messages,
+            "tools": to_tool_specs(tools) or None,
+            "tool_choice": resolve_tool_choice(tool_choice, tool_required),
+            **kwargs,
+        }
+
+    def _validate_chat_with_tools_response(
+        self,
+        response: ChatResponse,
+        tools: Sequence[BaseTool],
+        allow_parallel_tool_calls: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        if not allow_parallel_tool_calls:
+            _keep_first_tool_call(response)
+        return response
+
+    def get_tool_calls_from_response(
+        self,
+        response: ChatResponse,
+        error_on_no_tool_call: bool = True,
+        **kwargs: Any,
+    ) -> list[ToolSelection]:
+        selections = tool_selections(response)
+        if not selections and error_on_no_tool_call:
+            raise ValueError("Expected at least one tool call, but got 0 tool calls.")
+        return selections
+
+
+def _keep_first_tool_call(response: ChatResponse) -> None:
+    message = response.message
+    seen = False
+    blocks = []
+    for block in message.blocks:
+        if isinstance(block, ToolCallBlock):
+            if seen:
+                continue
+            seen = True
+        blocks.append(block)
+    message.blocks = blocks
+    calls = message.additional_kwargs.get("tool_calls")
+    if isinstance(calls, list) and len(calls) > 1:
+        message.additional_kwargs["tool_calls"] = calls[:1]
