@@ -13,7 +13,7 @@ import os
 import random
 import threading
 import uuid
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -86,6 +86,10 @@ class ActiveTurn:
 
     def partial(self) -> tuple[str, str]:
         return self.assembler.partial_text, self.assembler.partial_reasoning
+
+    def feed_function(self) -> Callable[[bytes], list[Event]]:
+        """What the shells call per chunk: the assembler itself unless tools are bound."""
+        return self.assembler.feed if self.buffer is None else self.feed
 
     def feed(self, data: bytes) -> list[Event]:
         events = self.assembler.feed(data)

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import queue
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,9 +25,12 @@ __all__ = [
     "aiter_stream",
     "close_stream",
     "iter_stream",
+    "TRANSPORT_ERRORS",
     "map_exceptions",
+    "mapped_error",
 ]
 
+TRANSPORT_ERRORS = (CurlError, cx.RequestException)
 _TIMEOUT_CODES = {28}
 _CONNECT_CODES = {5, 6, 7, 35}  # proxy/host resolution, connect, TLS handshake: nothing sent
 
@@ -87,38 +90,45 @@ def _is_timeout(exc: BaseException) -> bool:
 
 
 @contextlib.contextmanager
-def map_exceptions(
-    *, streaming: bool = False, partial: tuple[str, str] = ("", "")
-) -> Iterator[None]:
-    """Translate curl_cffi errors raised inside the block.
-
-    ``streaming``: the failure happened after the answer stream began, so the error is a
-    :class:`StreamError` (or :class:`StreamTimeoutError`) carrying ``partial``.
-    """
+def map_exceptions(partial: Callable[[], tuple[str, str]] | None = None) -> Iterator[None]:
+    """Translate curl_cffi errors raised inside the block (see :func:`mapped_error`)."""
     try:
         yield
     except HuggingChatError:
         raise
-    except (CurlError, cx.RequestException) as exc:
-        text = str(exc).split(" See https://")[0][:200]
-        timeout = _is_timeout(exc)
-        if streaming:
-            kind: type[HuggingChatError] = StreamTimeoutError if timeout else StreamError
-            msg = (
-                "no update from the server within the idle timeout"
-                if timeout
-                else f"the connection broke mid-stream: {text}"
-            )
-            raise kind(msg, partial_text=partial[0], partial_reasoning=partial[1]) from None
-        err: TransportError = (
-            TimeoutError(f"timed out: {text}")
+    except TRANSPORT_ERRORS as exc:
+        raise mapped_error(exc, partial) from None
+
+
+def mapped_error(
+    exc: BaseException, partial: Callable[[], tuple[str, str]] | None = None
+) -> HuggingChatError:
+    """The hfchat error for a curl_cffi failure.
+
+    ``partial`` (given once the answer stream began) returns the text and reasoning streamed so
+    far: the error is then a :class:`StreamError` (or :class:`StreamTimeoutError`) carrying
+    them. It is called only on failure, so the per-chunk cost stays nil.
+    """
+    text = str(exc).split(" See https://")[0][:200]
+    timeout = _is_timeout(exc)
+    if partial is not None:
+        kind: type[HuggingChatError] = StreamTimeoutError if timeout else StreamError
+        msg = (
+            "no update from the server within the idle timeout"
             if timeout
-            else TransportError(f"connection failed: {text}")
+            else f"the connection broke mid-stream: {text}"
         )
-        err.nothing_sent = getattr(exc, "code", None) in _CONNECT_CODES or (
-            timeout and "onnect" in text
-        )
-        raise err from None
+        done_text, done_reasoning = partial()
+        return kind(msg, partial_text=done_text, partial_reasoning=done_reasoning)
+    err: TransportError = (
+        TimeoutError(f"timed out: {text}")
+        if timeout
+        else TransportError(f"connection failed: {text}")
+    )
+    err.nothing_sent = getattr(exc, "code", None) in _CONNECT_CODES or (
+        timeout and "onnect" in text
+    )
+    return err
 
 
 class IdleTimeout(Exception):
@@ -135,9 +145,12 @@ def iter_stream(raw: Any, idle: float) -> Iterator[bytes]:
     q = raw.queue
     while True:
         try:
-            chunk = q.get(timeout=idle)
+            chunk = q.get_nowait()  # the common case under load: no timer needed
         except queue.Empty:
-            raise IdleTimeout from None
+            try:
+                chunk = q.get(timeout=idle)
+            except queue.Empty:
+                raise IdleTimeout from None
         if chunk is STREAM_END:
             return
         if isinstance(chunk, BaseException):
@@ -169,9 +182,12 @@ async def aiter_stream(raw: Any, idle: float) -> AsyncIterator[bytes]:
     q = raw.queue
     while True:
         try:
-            chunk = await asyncio.wait_for(q.get(), idle)
-        except asyncio.TimeoutError:
-            raise IdleTimeout from None
+            chunk = q.get_nowait()  # the common case under load: no timer, no task
+        except asyncio.QueueEmpty:
+            try:
+                chunk = await asyncio.wait_for(q.get(), idle)
+            except asyncio.TimeoutError:
+                raise IdleTimeout from None
         if chunk is STREAM_END:
             return
         if isinstance(chunk, BaseException):

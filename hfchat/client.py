@@ -45,6 +45,7 @@ from curl_cffi import requests as curl
 
 from ._core import ActiveTurn, ClientCore, Op, user_agent
 from ._transport import (
+    TRANSPORT_ERRORS,
     IdleTimeout,
     Response,
     Timeout,
@@ -53,6 +54,7 @@ from ._transport import (
     close_stream,
     iter_stream,
     map_exceptions,
+    mapped_error,
 )
 from .auth import CookieSource
 from .conversations import ChatMessage
@@ -265,19 +267,17 @@ class HuggingChatClient(_Common):
     def _stream_turn(self, turn: ActiveTurn) -> Iterator[Event]:
         raw, session = self._open_stream(turn.request)
         finished = False
+        feed = turn.feed_function()
         try:
-            chunks = iter_stream(raw, self._core.config.timeout.read)
-            while True:
-                with map_exceptions(streaming=True, partial=turn.partial()):
-                    try:
-                        chunk = next(chunks, None)
-                    except IdleTimeout:
-                        raise self._core.idle_error(turn) from None
-                if chunk is None:
-                    break
-                events = turn.feed(chunk)
-                if events:
-                    yield from events
+            try:
+                for chunk in iter_stream(raw, self._core.config.timeout.read):
+                    events = feed(chunk)
+                    if events:
+                        yield from events
+            except IdleTimeout:
+                raise self._core.idle_error(turn) from None
+            except TRANSPORT_ERRORS as exc:
+                raise mapped_error(exc, turn.partial) from None
             finished = True
             events = turn.close()
             if self._core.config.resolve_message_ids:
@@ -476,18 +476,16 @@ class AsyncHuggingChatClient(_Common):
         session = self._get_session()
         raw = await self._open_stream(turn.request)
         finished = False
+        feed = turn.feed_function()
         try:
-            chunks = aiter_stream(raw, self._core.config.timeout.read)
-            while True:
-                with map_exceptions(streaming=True, partial=turn.partial()):
-                    try:
-                        chunk = await chunks.__anext__()
-                    except StopAsyncIteration:
-                        break
-                    except IdleTimeout:
-                        raise self._core.idle_error(turn) from None
-                for ev in turn.feed(chunk):
-                    yield ev
+            try:
+                async for chunk in aiter_stream(raw, self._core.config.timeout.read):
+                    for ev in feed(chunk):
+                        yield ev
+            except IdleTimeout:
+                raise self._core.idle_error(turn) from None
+            except TRANSPORT_ERRORS as exc:
+                raise mapped_error(exc, turn.partial) from None
             finished = True
             events = turn.close()
             if self._core.config.resolve_message_ids:

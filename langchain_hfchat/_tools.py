@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any, Literal
 
-from langchain_core.language_models import LanguageModelInput
 from langchain_core.exceptions import OutputParserException
+from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import BaseMessage
 from langchain_core.output_parsers import (
     JsonOutputKeyToolsParser,
@@ -21,10 +21,10 @@ from langchain_core.output_parsers import (
     PydanticOutputParser,
     PydanticToolsParser,
 )
+from langchain_core.outputs import Generation
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
-from langchain_core.outputs import Generation
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import ValidationError
 

@@ -57,6 +57,8 @@ class ChatHuggingChat(BaseChatModel):
         stop: stop sequences, applied client-side (the answer is cut before the first one).
         temperature, max_tokens: accepted for compatibility and reported to tracing, but
             **not supported by HuggingChat** (the server decides them per model).
+        resolve_message_ids: fill ``response_metadata["message_id"]`` (one extra read per
+            answer; the answer stream carries no ids, so it is None otherwise).
         cleanup_on_close: delete the conversations this model created on :meth:`close`.
         client_kwargs: further :class:`hfchat.HuggingChatClient` options (``impersonate``,
             ``max_connections``, ``max_retry_wait``, ``conversation_cache_size``).
@@ -117,6 +119,9 @@ class ChatHuggingChat(BaseChatModel):
     """Use the streaming path for ``invoke`` too (callbacks get every token)."""
     conversation_id: str | None = None
     """Send every call into this existing server conversation."""
+    resolve_message_ids: bool = False
+    """Read the conversation once after each answer so that ``response_metadata["message_id"]``
+    is set (the answer stream carries no ids; otherwise it is None)."""
     cleanup_on_close: bool = False
     """Delete the conversations created by this model when it is closed."""
     allow_insecure_http: bool = False
@@ -126,8 +131,8 @@ class ChatHuggingChat(BaseChatModel):
 
     model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
 
-    _clients: tuple[hfchat.HuggingChatClient, hfchat.AsyncHuggingChatClient] | None = (
-        PrivateAttr(default=None)
+    _clients: tuple[hfchat.HuggingChatClient, hfchat.AsyncHuggingChatClient] | None = PrivateAttr(
+        default=None
     )
 
     # -- LangChain identity ---------------------------------------------------------------------
@@ -195,6 +200,7 @@ class ChatHuggingChat(BaseChatModel):
                         proxy=self.proxy,
                         web_search=self.web_search,
                         allow_insecure_http=self.allow_insecure_http,
+                        resolve_message_ids=self.resolve_message_ids,
                         cleanup_on_close=self.cleanup_on_close,
                         **self.client_kwargs,
                     )
@@ -368,9 +374,7 @@ class ChatHuggingChat(BaseChatModel):
         """
         if kwargs:
             raise ValueError(f"unsupported arguments: {sorted(kwargs)}")
-        return structured_chain(
-            self, schema, method=method, include_raw=include_raw, strict=strict
-        )
+        return structured_chain(self, schema, method=method, include_raw=include_raw, strict=strict)
 
 
 def _chunk(event: object, cutter: StopCutter | None) -> AIMessageChunk | None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.llms.generic_utils import (
@@ -29,6 +30,7 @@ from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
+from typing_extensions import Self
 
 import hfchat
 
@@ -44,7 +46,7 @@ __all__ = ["HuggingChatLLM"]
 DEFAULT_CONTEXT_WINDOW = 32768
 DEFAULT_NUM_OUTPUT = 4096
 COOKIE_ENV = "HUGGINGCHAT_COOKIE"
-_CLIENTS_LOCK = threading.Lock()  # guards lazy client creation (module-wide: keeps LLMs picklable)
+_CLIENTS_LOCK = threading.RLock()  # guards lazy client creation (module-wide: keeps LLMs picklable)
 
 
 def _cookie_from_env() -> SecretStr | None:
@@ -119,6 +121,10 @@ class HuggingChatLLM(FunctionCallingLLM):
     cleanup_on_close: bool = Field(
         default=False, description="Delete the conversations this LLM created on close()."
     )
+    resolve_message_ids: bool = Field(
+        default=False,
+        description="Read the conversation after each turn so additional_kwargs has message_id.",
+    )
     context_window: int = Field(
         default=DEFAULT_CONTEXT_WINDOW, gt=0, description="Context window assumed, in tokens."
     )
@@ -145,6 +151,7 @@ class HuggingChatLLM(FunctionCallingLLM):
         max_retry_wait: float = 30.0,
         conversation_cache_size: int = 512,
         cleanup_on_close: bool = False,
+        resolve_message_ids: bool = False,
         context_window: int = DEFAULT_CONTEXT_WINDOW,
         num_output: int = DEFAULT_NUM_OUTPUT,
         **kwargs: Any,
@@ -165,6 +172,7 @@ class HuggingChatLLM(FunctionCallingLLM):
             max_retry_wait=max_retry_wait,
             conversation_cache_size=conversation_cache_size,
             cleanup_on_close=cleanup_on_close,
+            resolve_message_ids=resolve_message_ids,
             context_window=context_window,
             num_output=num_output,
             **kwargs,
@@ -202,6 +210,7 @@ class HuggingChatLLM(FunctionCallingLLM):
             "max_retry_wait": self.max_retry_wait,
             "conversation_cache_size": self.conversation_cache_size,
             "cleanup_on_close": self.cleanup_on_close,
+            "resolve_message_ids": self.resolve_message_ids,
         }
 
     def _clients(self) -> tuple[hfchat.HuggingChatClient, hfchat.AsyncHuggingChatClient]:
@@ -209,6 +218,26 @@ class HuggingChatLLM(FunctionCallingLLM):
             if self._client is None or self._aclient is None:
                 self._client, self._aclient = hfchat.client_pair(**self._client_kwargs())
             return self._client, self._aclient
+
+    @contextlib.contextmanager
+    def _without_clients(self) -> Iterator[None]:
+        # copies and pickles leave the HTTP clients (sockets, locks) behind: a copy creates its
+        # own on first use
+        with _CLIENTS_LOCK:
+            saved = self._client, self._aclient
+            self._client = self._aclient = None
+            try:
+                yield
+            finally:
+                self._client, self._aclient = saved
+
+    def __getstate__(self) -> dict[Any, Any]:
+        with self._without_clients():
+            return super().__getstate__()
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        with self._without_clients():
+            return super().__deepcopy__(memo)
 
     @property
     def client(self) -> hfchat.HuggingChatClient:

@@ -406,6 +406,11 @@ def test_fault_stall_sends_nothing(fake: FakeHuggingChat) -> None:
         assert longest[0] >= 0.55
         assert b"tok2" in longest[2]  # the stall sat before the third token, keepAlive-free
         assert any(b"keepAlive" in line for _, line in stamps)  # normal pauses still keep alive
+        slow.inject("stall", after_tokens=1, seconds=0.35, keep_alive=True)
+        r = chat.send(cid, {"inputs": "go", "id": chat.leaf(cid)}, stream=True)
+        stamps = [(time.monotonic(), line) for line in r.iter_lines()]
+        longest = max(b[0] - a[0] for a, b in itertools.pairwise(stamps))
+        assert longest < 0.2  # a keep-alive stall is a slow upstream, not silence
 
 
 def test_fault_html_login(fake: FakeHuggingChat) -> None:

@@ -29,11 +29,11 @@ class LineDecoder:
         """Complete, non-blank lines (stripped) found so far."""
         if self._buf:
             data = self._buf + data
-        if b"\n" not in data:
-            self._buf = self._check(data)
-            return []
-        *lines, rest = data.split(b"\n")
-        self._buf = self._check(rest)
+            self._buf = b""
+        lines = data.split(b"\n")
+        rest = lines.pop()
+        if rest:
+            self._buf = self._check(rest)
         out = []
         for line in lines:
             if line and not line.isspace():

@@ -43,7 +43,18 @@ __all__ = ["TurnAssembler", "stream_error_from_status"]
 
 log = logging.getLogger("hfchat.stream")
 
-_loads = json.loads
+_raw_decode = json.JSONDecoder().raw_decode
+
+
+def _loads(line: bytes) -> Any:
+    """One stripped JSON line (skips json.loads's encoding sniffing and whitespace scan)."""
+    text = line.decode()
+    value, end = _raw_decode(text)
+    if end != len(text):
+        raise ValueError("extra data after the JSON value")
+    return value
+
+
 _NUL = "\x00"
 _KEEP_FINAL_TYPES = frozenset({"finalAnswer", "title", "routerMetadata", "status", "file"})
 
@@ -138,7 +149,26 @@ class TurnAssembler:
             raise self._protocol_error(str(exc)) from None
         out: list[Event] = []
         for line in lines:
-            self._line(line, out)
+            # the hot path, inlined: one stream token per line
+            try:
+                update = _loads(line)
+            except ValueError:
+                raise self._malformed(line) from None
+            if type(update) is dict and update.get("type") == "stream":
+                token = update.get("token")
+                if type(token) is str and token:
+                    if _NUL in token:
+                        token = token.replace(_NUL, "")
+                        if not token:
+                            continue
+                    if self._splitter.in_text:
+                        self._raw.append(token)
+                        self._text.append(token)
+                        out.append(TextDelta(token))
+                    else:
+                        self._token(token, out)
+                continue
+            self._update(update, out)
         return out
 
     def close(self) -> list[Event]:
@@ -166,24 +196,10 @@ class TurnAssembler:
             message, partial_text=self.partial_text, partial_reasoning=self.partial_reasoning
         )
 
-    def _line(self, line: bytes, out: list[Event]) -> None:
-        try:
-            update = _loads(line)
-        except ValueError:
-            raise self._protocol_error(
-                f"malformed update line: {line[:80].decode('utf-8', 'replace')!r}"
-            ) from None
-        # the hot path: a stream token
-        if type(update) is dict and update.get("type") == "stream":
-            token = update.get("token")
-            if type(token) is str and token:
-                if _NUL in token:
-                    token = token.replace(_NUL, "")
-                    if not token:
-                        return
-                self._token(token, out)
-            return
-        self._update(update, out)
+    def _malformed(self, line: bytes) -> StreamProtocolError:
+        return self._protocol_error(
+            f"malformed update line: {line[:80].decode('utf-8', 'replace')!r}"
+        )
 
     def _token(self, token: str, out: list[Event]) -> None:
         self._raw.append(token)

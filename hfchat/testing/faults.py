@@ -73,7 +73,7 @@ FAULT_OPTIONS: dict[str, dict[str, Any]] = {
     "truncated_final": {},
     "malformed_line": {"after_tokens": 1},
     "huge_line": {"size": 10 * 1024 * 1024, "after_tokens": 0},
-    "stall": {"after_tokens": 1, "seconds": 30.0},
+    "stall": {"after_tokens": 1, "seconds": 30.0, "keep_alive": False},
     "unknown_update": {"every": 1},
     "elicitation": {"after_tokens": 0},
     "chunking": {"seed": 0, "min_size": 1, "max_size": 7},

@@ -154,7 +154,7 @@ def login_pages(fake: FakeHuggingChat) -> LoginPages:
         return pages
 
 
-# -- responses -------------------------------------------------------------------------------------
+# -- responses ------------------------------------------------------------------------------------
 
 
 def _redirect(location: str, status: int = 302, cookies: list[str] | None = None) -> Response:
@@ -203,7 +203,7 @@ def _bad_authorize(req: Request) -> Response | None:
     return None
 
 
-# -- handlers --------------------------------------------------------------------------------------
+# -- handlers -------------------------------------------------------------------------------------
 
 
 async def start_login(req: Request) -> Response:

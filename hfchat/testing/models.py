@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..tools import parse_json_prompt, parse_tool_prompt
 from .wire import UNDEFINED, js_json
 
 __all__ = [
@@ -79,6 +80,13 @@ MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("fake/vision", "Counts attached images", multimodal=True, mimetypes=("image/*",)),
     ModelSpec("fake/fast", "Streams many tokens as fast as possible"),
     ModelSpec("fake/slow", "Streams tokens slowly"),
+    ModelSpec(
+        "fake/tools",
+        "Answers the client's tool and JSON prompts",
+        multimodal=True,
+        mimetypes=("image/*",),
+        supports_tools=True,
+    ),
     ModelSpec("fake/broken", "Always 500", legacy_tools=False),
     ModelSpec("fake/limited", "Always 429", legacy_tools=False),
 )
@@ -174,6 +182,7 @@ class ReplyRequest:
     generation: str
     model: str
     prompt: str  # the user text being answered
+    preprompt: str = ""  # the conversation's system prompt
     n_files: int = 0
     scripted: str | None = None
     selected_mcp: list[str] | None = None
@@ -351,6 +360,8 @@ def plan_reply(req: ReplyRequest) -> Reply:
         if req.generation == "2026":
             reply.title_after_router = True
             reply.title_prefix = f"<think>{REASONING}</think>"
+    elif model == "fake/tools":
+        text = tools_text(req.preprompt, req.prompt)
     elif model == "fake/vision":
         text = f"{echo} [files: {req.n_files}]"
     elif model == "fake/file":
@@ -394,3 +405,93 @@ def plan_reply(req: ReplyRequest) -> Reply:
     if model == "fake/slow":
         reply.token_delay = req.slow_delay
     return _text_reply(req, text, reply)
+
+
+# --- fake/tools: plays the client's prompt-emulated tool calling (hfchat.tools) ------------------
+
+_BLOCK = re.compile(r"(?:^|\n\n)\[(user|assistant|system|tool result[^\]\n]*)\]\n")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_QUOTED = re.compile(r"'([^'\n]+)'|\"([^\"\n]+)\"")
+
+
+def _last_turn(prompt: str) -> tuple[str, str, str]:
+    """(kind of the last folded block, its text, the last user text) of ``inputs``."""
+    blocks = list(_BLOCK.finditer(prompt))
+    if not blocks:
+        return "user", prompt, prompt
+    ends = [b.start() for b in blocks[1:]] + [len(prompt)]
+    parsed = [(b.group(1), prompt[b.end() : end]) for b, end in zip(blocks, ends, strict=True)]
+    users = [text for kind, text in parsed if kind == "user"]
+    return parsed[-1][0], parsed[-1][1], users[-1] if users else prompt
+
+
+class _Filler:
+    """Fills a JSON schema from the numbers and quoted strings of a question, in order."""
+
+    def __init__(self, text: str, root: dict[str, Any]) -> None:
+        self.text = text.strip()
+        self.root = root
+        self.numbers = [float(n) for n in _NUMBER.findall(text)]
+        self.strings = [a or b for a, b in _QUOTED.findall(text)]
+
+    def fill(self, schema: Any, depth: int = 0) -> Any:
+        if not isinstance(schema, dict) or depth > 8:
+            return self.text
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            target: Any = self.root
+            for part in ref[2:].split("/"):
+                target = target.get(part, {}) if isinstance(target, dict) else {}
+            return self.fill(target, depth + 1)
+        for key in ("anyOf", "oneOf", "allOf"):
+            options = [o for o in schema.get(key) or [] if o.get("type") != "null"]
+            if options:
+                return self.fill(options[0], depth + 1)
+        if schema.get("enum"):
+            return schema["enum"][0]
+        kind = schema.get("type")
+        if kind == "object" or "properties" in schema:
+            props = schema.get("properties") or {}
+            return {k: self.fill(v, depth + 1) for k, v in props.items()}
+        if kind == "array":
+            return [self.fill(schema.get("items") or {"type": "string"}, depth + 1)]
+        if kind in ("integer", "number"):
+            value = self.numbers.pop(0) if self.numbers else 1.0
+            return int(value) if kind == "integer" or value.is_integer() else value
+        if kind == "boolean":
+            return True
+        if kind == "null":
+            return None
+        return self.strings.pop(0) if self.strings else self.text
+
+
+def tools_text(preprompt: str, prompt: str) -> str:
+    """``fake/tools``: a tool call for the core's tool prompt, plain text for a tool result, a JSON
+    object for a JSON instruction, else an echo."""
+    kind, last, question = _last_turn(prompt)
+    if kind.startswith("tool result"):
+        return f"The {kind[len('tool result') :].strip(': ') or 'tool'} result is: {last.strip()}"
+    tools, forced = parse_tool_prompt(preprompt)
+    chosen = None
+    lowered = question.lower()
+    if forced not in (None, "required"):
+        chosen = next((t for t in tools if t.name == forced), None)
+    if chosen is None and tools:
+        named = [
+            t
+            for t in tools
+            if t.name.lower() in lowered
+            or any(len(w) > 3 and w in lowered for w in t.name.lower().split("_"))
+        ]
+        chosen = named[0] if named else (tools[0] if forced == "required" else None)
+    if chosen is not None:
+        args = _Filler(question, chosen.parameters).fill(chosen.parameters)
+        return js_json({"tool_calls": [{"name": chosen.name, "arguments": args or {}}]})
+    wants_json, schema = parse_json_prompt(preprompt)
+    if wants_json:
+        filler = _Filler(question, schema or {})
+        if schema:
+            return js_json(filler.fill(schema))
+        keys = filler.strings or ["answer"]
+        return js_json({key: f"Echo: {question.strip()}" for key in keys})
+    return f"Echo: {prompt}"

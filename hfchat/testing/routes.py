@@ -287,12 +287,17 @@ async def send_message(req: Request) -> Response:
             raise TreeError(500)
         message_id = _checked(data, "id", str)
         is_retry = bool(_checked(data, "is_retry", bool))
-        is_continue = bool(_checked(data, "is_continue", bool)) and req.legacy
-        selected = _checked(data, "selectedMcpServerNames", list)
-        generation_id = None if req.legacy else _checked(data, "generationId", str)
-        tools = _checked(data, "tools", list) or []
-        if req.legacy and not all(isinstance(t, str) for t in tools):
-            raise TreeError(500)
+        # fields of the other generation are stripped by chat-ui's schema, not validated
+        if req.legacy:
+            is_continue = bool(_checked(data, "is_continue", bool))
+            tools = _checked(data, "tools", list) or []
+            if not all(isinstance(t, str) for t in tools):
+                raise TreeError(500)
+            selected, generation_id = None, None
+        else:
+            is_continue, tools = False, []
+            selected = _checked(data, "selectedMcpServerNames", list)
+            generation_id = _checked(data, "generationId", str)
     except (UnicodeDecodeError, ValueError, TreeError):
         return server_error()
     if inputs is not None:
@@ -316,6 +321,7 @@ async def send_message(req: Request) -> Response:
                 generation=fake.generation,
                 model=conv.model,
                 prompt=turn["prompt"],
+                preprompt=conv.preprompt,
                 n_files=len(user_files),
                 scripted=scripted,
                 selected_mcp=[str(s) for s in selected] if selected is not None else None,

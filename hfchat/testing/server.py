@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import socket
 import threading
@@ -36,6 +37,8 @@ __all__ = [
     "parse_cookies",
     "parse_multipart",
 ]
+
+log = logging.getLogger("hfchat.testing")
 
 MAX_HEAD = 1 << 20
 MAX_BODY = 64 << 20
@@ -319,6 +322,9 @@ class HttpServer:
         except (ConnectionError, asyncio.IncompleteReadError, OSError, ValueError):
             writer.transport.abort()
         except asyncio.CancelledError:  # emulator stopping: end quietly
+            writer.transport.abort()
+        except Exception:  # a bug in a handler or stream: drop this connection, keep serving
+            log.exception("emulator connection failed")
             writer.transport.abort()
         finally:
             self._tasks.discard(task)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -105,6 +106,8 @@ class StreamRun:
             await self.emit(update)
         if reply.reasoning_tokens:
             for token in reply.reasoning_tokens:
+                if self.gen.stop_requested:
+                    break
                 await self.emit({"type": "reasoning", "subtype": "stream", "token": token})
                 await self.pause(reply.token_delay)
             await self.emit({"type": "reasoning", "subtype": "status", "status": "Done in 1s."})
@@ -233,7 +236,9 @@ class StreamRun:
             if not final and self.tokens_sent < fault["after_tokens"]:
                 continue
             self.fired.add(name)
-            if name == "stall":
+            if name == "stall" and fault["keep_alive"]:  # a slow upstream: keepAlive goes on
+                await self.pause(float(fault["seconds"]))
+            elif name == "stall":
                 await self.stall(float(fault["seconds"]))
             elif name == "malformed_line":
                 await self.write(_MALFORMED)
@@ -270,7 +275,7 @@ class StreamRun:
         await self.write(tail)
 
     async def elicitation(self) -> None:
-        tool_uuid = str(self.gen.id)
+        tool_uuid = str(uuid.uuid4())
         call = {"name": "web_search_exa", "parameters": {"query": self.turn.prompt}}
         await self.emit({"type": "tool", "subtype": "call", "uuid": tool_uuid, "call": call})
         expires = iso(now().replace(microsecond=0)).replace(".000Z", "Z")
@@ -279,7 +284,7 @@ class StreamRun:
                 "type": "elicitation",
                 "subtype": "request",
                 "request": {
-                    "elicitationId": f"elicit-{tool_uuid}",
+                    "elicitationId": str(uuid.uuid4()),
                     "server": "Web Search (Exa)",
                     "mode": "form",
                     "message": "Web Search (Exa) needs your confirmation before searching.",

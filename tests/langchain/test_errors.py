@@ -87,7 +87,10 @@ async def test_pinned_conversation_that_does_not_exist(make_llm: MakeLLM, mode: 
 async def test_image_for_a_model_that_is_not_multimodal(make_llm: MakeLLM, mode: str) -> None:
     png = base64.b64encode(b"\x89PNG\r\n\x1a\nxx").decode()
     message = HumanMessage(
-        [{"type": "text", "text": "see"}, {"type": "image", "base64": png, "mime_type": "image/png"}]
+        [
+            {"type": "text", "text": "see"},
+            {"type": "image", "base64": png, "mime_type": "image/png"},
+        ]
     )
     with pytest.raises(hfchat.ConfigurationError, match="not multimodal"):
         await call(make_llm(model="fake/reasoner"), mode, [message])
@@ -112,9 +115,8 @@ async def test_mid_stream_failure_after_the_partial_chunks(
     error: type[hfchat.HuggingChatError],
 ) -> None:
     fake.inject(fault, **options)
-    seen: list[str] = []
     with pytest.raises(error) as info:
-        seen = await _collect(make_llm(max_retries=0), mode)
+        await _collect(make_llm(max_retries=0), mode)
     assert info.value.partial_text == "Echo: one "
     assert isinstance(info.value, hfchat.HuggingChatError)
 
@@ -175,7 +177,9 @@ async def test_sync_stream_idle_timeout(fake: FakeHuggingChat, make_llm: MakeLLM
     assert info.value.partial_text == "Echo: one "
 
 
-async def test_retries_before_output_are_invisible(fake: FakeHuggingChat, make_llm: MakeLLM) -> None:
+async def test_retries_before_output_are_invisible(
+    fake: FakeHuggingChat, make_llm: MakeLLM
+) -> None:
     fake.inject("http", route="post", status=503)
     llm = make_llm(max_retries=2)
     assert llm.invoke("x").content == "Echo: x"

@@ -254,9 +254,12 @@ def test_bad_tool_choice_is_refused(choice: object) -> None:
 
 
 def test_tool_specs_from_openai_format() -> None:
-    (spec,) = tool_specs(
-        [{"type": "function", "function": {"name": "f", "description": "d", "parameters": {}}}]
-    ) or []
+    (spec,) = (
+        tool_specs(
+            [{"type": "function", "function": {"name": "f", "description": "d", "parameters": {}}}]
+        )
+        or []
+    )
     assert (spec.name, spec.description) == ("f", "d")
     assert spec.parameters == {"type": "object", "properties": {}}
     assert tool_specs([]) is None

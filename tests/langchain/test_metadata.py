@@ -51,7 +51,9 @@ async def run(
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_routed_answer_and_metadata(fake: FakeHuggingChat, make_llm: MakeLLM, mode: str) -> None:
+async def test_routed_answer_and_metadata(
+    fake: FakeHuggingChat, make_llm: MakeLLM, mode: str
+) -> None:
     llm = make_llm(model="omni")
     msg, chunks = await run(llm, mode)
     assert isinstance(msg, AIMessage)
@@ -74,6 +76,19 @@ async def test_routed_answer_and_metadata(fake: FakeHuggingChat, make_llm: MakeL
         # the metadata travels once, on the last chunk
         assert all("conversation_id" not in c.response_metadata for c in chunks[:-1])
         assert [c.text for c in chunks[:-1]] == ["Echo: ", "Hello ", "there"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_message_id_when_resolved(
+    fake: FakeHuggingChat, make_llm: MakeLLM, mode: str
+) -> None:
+    msg, _ = await run(make_llm(resolve_message_ids=True), mode)
+    (conversation,) = fake.conversations.values()
+    last = conversation["messages"][-1]
+    assert last["from"] == "assistant"
+    assert msg.response_metadata["message_id"] == last["id"]
+    unresolved, _ = await run(make_llm(), mode)
+    assert unresolved.response_metadata["message_id"] is None  # the stream carries no ids
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -108,9 +123,7 @@ async def test_v1_output_has_standard_reasoning_blocks(make_llm: MakeLLM, mode: 
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_web_search_sources_once_and_server_tool_blocks(
-    make_llm: MakeLLM, mode: str
-) -> None:
+async def test_web_search_sources_once_and_server_tool_blocks(make_llm: MakeLLM, mode: str) -> None:
     llm = make_llm(model="fake/websearch", web_search=True, output_version="v1")
     msg, chunks = await run(llm, mode, "cats")
     assert msg.response_metadata["sources"] == SOURCES  # merged chunks did not duplicate them

@@ -132,10 +132,6 @@ async def test_errors_never_carry_the_cookie(fake: FakeHuggingChat, make_llm: Ma
     _assert_scrubbed(info.value, cookie)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core defect (filed): the sync client drops the body of a failed streamed send",
-)
 def test_sync_error_keeps_the_scrubbed_body(fake: FakeHuggingChat, make_llm: MakeLLM) -> None:
     cookie, llm = _cookie_echoing_failure(fake, make_llm)
     with pytest.raises(hfchat.HuggingChatError) as info:

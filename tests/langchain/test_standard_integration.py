@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
-from hfchat.testing import FakeHuggingChat
+from hfchat.testing import FakeHuggingChat, model_ids
 from langchain_hfchat import ChatHuggingChat
 
 # a 1x1 PNG: the image tests download a picture; here they get this one instead
@@ -23,8 +23,6 @@ PNG_1X1 = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
 )
 
-
-from hfchat.testing import model_ids
 
 MODEL = "fake/tools" if "fake/tools" in model_ids() else "fake/echo"
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import importlib
+from typing import Any
 
 import pytest
 from langchain_tests.unit_tests import ChatModelUnitTests

@@ -9,6 +9,7 @@ import pytest
 from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.tools import tool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
@@ -46,10 +47,13 @@ def test_tool_call_is_parsed_with_an_id(fake: FakeHuggingChat, make_llm: MakeLLM
     assert "You MUST call the tool `add`" in preprompt
 
 
-@pytest.mark.parametrize("reply", [
-    "```json\n" + json.dumps({"name": "add", "arguments": {"a": 5, "b": 6}}) + "\n```",
-    json.dumps({"name": "add", "arguments": {"a": 5, "b": 6}}),
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "```json\n" + json.dumps({"name": "add", "arguments": {"a": 5, "b": 6}}) + "\n```",
+        json.dumps({"name": "add", "arguments": {"a": 5, "b": 6}}),
+    ],
+)
 async def test_fenced_and_bare_calls_while_streaming(
     fake: FakeHuggingChat, make_llm: MakeLLM, reply: str
 ) -> None:
@@ -66,10 +70,16 @@ async def test_fenced_and_bare_calls_while_streaming(
 
 
 def test_several_calls_in_one_reply(fake: FakeHuggingChat, make_llm: MakeLLM) -> None:
-    fake.script(json.dumps({"tool_calls": [
-        {"name": "add", "arguments": {"a": 1, "b": 2}},
-        {"name": "get_weather", "arguments": {"city": "Oslo"}},
-    ]}))
+    fake.script(
+        json.dumps(
+            {
+                "tool_calls": [
+                    {"name": "add", "arguments": {"a": 1, "b": 2}},
+                    {"name": "get_weather", "arguments": {"city": "Oslo"}},
+                ]
+            }
+        )
+    )
     msg = make_llm().bind_tools([add, get_weather], tool_choice="any").invoke("both")
     assert [c["name"] for c in msg.tool_calls] == ["add", "get_weather"]
     assert len({c["id"] for c in msg.tool_calls}) == 2
@@ -139,7 +149,8 @@ def test_structured_output(
     fake: FakeHuggingChat, make_llm: MakeLLM, schema: Any, method: str
 ) -> None:
     data = {"name": "Ada", "age": 36}
-    reply = call_json("Person", **data) if method == "function_calling" else json.dumps(data)
+    tool_name = convert_to_openai_tool(schema)["function"]["name"]
+    reply = call_json(tool_name, **data) if method == "function_calling" else json.dumps(data)
     fake.script(reply, reply)
     structured = make_llm().with_structured_output(schema, method=method)  # type: ignore[arg-type]
     result = structured.invoke("Ada is 36")
@@ -149,7 +160,7 @@ def test_structured_output(
     assert streamed[-1] == expected
     preprompt = created_preprompts(fake)[0]
     if method == "function_calling":
-        assert "You MUST call the tool `Person`" in preprompt
+        assert f"You MUST call the tool `{tool_name}`" in preprompt
     elif method == "json_schema":
         assert "It must validate against this JSON schema" in preprompt and '"age"' in preprompt
     else:

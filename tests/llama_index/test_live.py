@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from llama_index.core import Document, VectorStoreIndex
 from llama_index.core.agent.workflow import FunctionAgent
+from llama_index.core.base.response.schema import StreamingResponse
 from llama_index.core.llms import ChatMessage
 
 from llama_index_hfchat import HuggingChatLLM
@@ -71,4 +72,5 @@ def test_live_query_engine(live_llm: HuggingChatLLM) -> None:
     index = VectorStoreIndex.from_documents(docs, embed_model=HashEmbedding())
     engine = index.as_query_engine(llm=live_llm, streaming=True, similarity_top_k=1)
     response = engine.query("Who kept the Kerrow lighthouse?")
+    assert isinstance(response, StreamingResponse)
     assert "Morag" in "".join(response.response_gen)

@@ -3,8 +3,11 @@ reasoning, metadata, system prompts, images, conversation reuse and typed errors
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import copy
 import logging
+import pickle
 from typing import Any
 
 import pytest
@@ -76,6 +79,36 @@ async def test_astream_chat(llm: HuggingChatLLM, fake: FakeHuggingChat) -> None:
     assert len(chunks) > 2
     assert "".join(c.delta or "" for c in chunks) == "Echo: hello there"
     check_final(chunks[-1], fake, "Echo: hello there")
+
+
+def test_stream_closed_early(llm: HuggingChatLLM) -> None:
+    stream = llm.stream_chat([ChatMessage(role="user", content="a b c d e f g")])
+    assert next(stream).delta
+    stream.close()  # the connection is released; the LLM keeps working
+    assert llm.chat(USER).message.content == "Echo: hello there"
+
+
+async def test_concurrent_and_early_closed_async(llm: HuggingChatLLM) -> None:
+    questions = [f"question {i}" for i in range(5)]
+    responses = await asyncio.gather(
+        *(llm.achat([ChatMessage(role="user", content=q)]) for q in questions)
+    )
+    assert [r.message.content for r in responses] == [f"Echo: {q}" for q in questions]
+    stream = await llm.astream_chat([ChatMessage(role="user", content="a b c d e f g")])
+    async for _ in stream:
+        break
+    await stream.aclose()
+    assert (await llm.achat(USER)).message.content == "Echo: hello there"
+
+
+def test_copies_and_pickles_after_use(
+    llm: HuggingChatLLM, caplog: pytest.LogCaptureFixture
+) -> None:
+    llm.chat(USER)
+    for clone in (copy.deepcopy(llm), pickle.loads(pickle.dumps(llm)), llm.model_copy()):
+        assert clone.chat(USER).message.content == "Echo: hello there"
+    assert "unpickleable" not in caplog.text
+    assert llm.chat(USER).message.content == "Echo: hello there"
 
 
 # -- completion ------------------------------------------------------------------------------
@@ -177,6 +210,12 @@ def test_history_continues_the_server_conversation(
     assert posts(fake)[-1].data["inputs"] == "and again"
 
 
+def test_message_ids_on_request(make_llm: Any, fake: FakeHuggingChat) -> None:
+    response = make_llm(resolve_message_ids=True).chat(USER)
+    (conv,) = [fake.conversations[response.additional_kwargs["conversation_id"]]]
+    assert response.additional_kwargs["message_id"] == conv["messages"][-1]["id"]
+
+
 def test_conversation_id_argument(llm: HuggingChatLLM, fake: FakeHuggingChat) -> None:
     cid = llm.chat(USER).additional_kwargs["conversation_id"]
     response = llm.chat([ChatMessage(role="user", content="more")], conversation_id=cid)
@@ -270,9 +309,6 @@ def test_cookie_never_in_errors_or_logs(
 # -- 2024 servers ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="core: errors of a request are not thrown into the op (core request L1)", strict=False
-)
 async def test_chat_ui_2024(huggingchat_emulator_2024: FakeHuggingChat) -> None:
     fake = huggingchat_emulator_2024
     llm = HuggingChatLLM(base_url=fake.base_url, model="fake/echo", max_retries=0)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from llama_index.core import Settings, SimpleDirectoryReader, VectorStoreIndex
 from llama_index.core.base.response.schema import AsyncStreamingResponse, StreamingResponse
-from llama_index.core.chat_engine.types import StreamingAgentChatResponse
+from llama_index.core.chat_engine.types import ChatMode, StreamingAgentChatResponse
 from llama_index.core.llms import ChatMessage
 
 from hfchat.testing import FakeHuggingChat
@@ -90,7 +90,9 @@ def test_condense_plus_context_chat_engine(
         "Who kept the lamp of the Kerrow lighthouse?",
         "Morag Finlay, for forty years.",
     )
-    engine = index.as_chat_engine(chat_mode="condense_plus_context", llm=llm, similarity_top_k=1)
+    engine = index.as_chat_engine(
+        chat_mode=ChatMode.CONDENSE_PLUS_CONTEXT, llm=llm, similarity_top_k=1
+    )
     first = engine.chat("When was the Kerrow lighthouse built?")
     assert str(first) == "It was built in 1871."
     second = engine.stream_chat("And who kept its lamp?")
@@ -114,7 +116,7 @@ async def test_chat_engine_async(
     index: VectorStoreIndex, llm: HuggingChatLLM, fake: FakeHuggingChat
 ) -> None:
     fake.script("Beech wood.", "What wood fires the Brindle bakery oven?", "Still beech wood.")
-    engine = index.as_chat_engine(chat_mode="condense_plus_context", llm=llm)
+    engine = index.as_chat_engine(chat_mode=ChatMode.CONDENSE_PLUS_CONTEXT, llm=llm)
     assert str(await engine.achat("What fires the Brindle bakery oven?")) == "Beech wood."
     streamed = await engine.astream_chat("Are you sure?")
     tokens = [t async for t in streamed.async_response_gen()]

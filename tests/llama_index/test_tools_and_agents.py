@@ -42,7 +42,7 @@ def multiply(a: int, b: int) -> int:
     return a * b
 
 
-TOOLS = [FunctionTool.from_defaults(fn=add), FunctionTool.from_defaults(fn=multiply)]
+TOOLS: list[Any] = [FunctionTool.from_defaults(fn=add), FunctionTool.from_defaults(fn=multiply)]
 
 
 def call(tool: str, /, **arguments: Any) -> str:
@@ -146,7 +146,7 @@ async def test_apredict_and_call(llm: HuggingChatLLM, fake: FakeHuggingChat) -> 
 
 # -- structured prediction -------------------------------------------------------------------
 
-ALBUM = {"name": "Abbey Road", "artist": "The Beatles", "year": 1969}
+ALBUM: dict[str, Any] = {"name": "Abbey Road", "artist": "The Beatles", "year": 1969}
 PROMPT = PromptTemplate("Describe the album {title}.")
 
 
@@ -162,6 +162,16 @@ async def test_astructured_predict_in_a_fence(llm: HuggingChatLLM, fake: FakeHug
     fake.script("```json\n" + call("Album", **ALBUM) + "\n```")
     album = await llm.astructured_predict(Album, PROMPT, title="Abbey Road")
     assert album == Album(**ALBUM)
+
+
+def test_stream_structured_predict_and_structured_llm(
+    llm: HuggingChatLLM, fake: FakeHuggingChat
+) -> None:
+    fake.script(call("Album", **ALBUM), call("Album", **ALBUM))
+    *_, last = llm.stream_structured_predict(Album, PROMPT, title="Abbey Road")
+    assert last == Album(**ALBUM)
+    response = llm.as_structured_llm(Album).chat([ChatMessage(role="user", content="Abbey Road")])
+    assert response.raw == Album(**ALBUM)
 
 
 # -- agents ----------------------------------------------------------------------------------
@@ -239,7 +249,7 @@ async def test_agent_memory_keeps_thinking_out_of_the_prompt(
     from llama_index.core.workflow import Context
 
     ctx = Context(agent)
-    first = await agent.run("hello", ctx=ctx)
+    first: Any = await agent.run("hello", ctx=ctx)
     assert any(isinstance(b, ThinkingBlock) for b in first.response.blocks)
     await agent.run("hello again", ctx=ctx)
     assert all("secret plan" not in (p.data["inputs"] or "") for p in posts(fake))

@@ -25,7 +25,7 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.tools import FunctionTool
 
 import hfchat
-from hfchat.events import ReasoningDelta, Sources, TextDelta, Title, TurnEnd, TurnResult
+from hfchat.events import Event, ReasoningDelta, Sources, TextDelta, Title, TurnEnd, TurnResult
 from hfchat.tools import ToolCall, ToolSpec
 from llama_index_hfchat import HuggingChatLLM
 from llama_index_hfchat._messages import to_core_messages
@@ -76,13 +76,14 @@ def test_fields_mirror_the_core_configuration() -> None:
         max_retries=0,
         web_search=True,
         conversation_cache_size=8,
+        resolve_message_ids=True,
     )
     client = llm.client  # created lazily, no I/O
     assert client.base_url == "http://127.0.0.1:9"
     assert client.model == "m"
     cfg = client._core.config
     assert (cfg.timeout.connect, cfg.timeout.read) == (2, 30)
-    assert cfg.max_retries == 0 and cfg.web_search is True
+    assert cfg.max_retries == 0 and cfg.web_search is True and cfg.resolve_message_ids
     assert llm.async_client._core is client._core  # one shared state
     llm.close()
     assert llm._client is None
@@ -270,7 +271,7 @@ def test_no_tool_call_raises_or_returns_empty() -> None:
 
 def test_stream_chunks() -> None:
     chunks = TurnChunks()
-    events = [
+    events: list[Event] = [
         Title("t"),
         ReasoningDelta("Think"),
         ReasoningDelta("ing."),
