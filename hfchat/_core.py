@@ -13,7 +13,7 @@ import os
 import random
 import threading
 import uuid
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -141,6 +141,8 @@ class ClientConfig:
     conversation_cache_size: int
     cleanup_on_close: bool
     resolve_message_ids: bool = False
+    auto_login: bool = False
+    login_options: dict[str, Any] = field(default_factory=dict)
     extra_headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -164,6 +166,8 @@ class ClientCore:
         conversation_cache_size: int = 512,
         cleanup_on_close: bool = False,
         resolve_message_ids: bool = False,
+        auto_login: bool = False,
+        login_options: Mapping[str, Any] | None = None,
     ) -> None:
         base = (base_url or os.environ.get("HUGGINGCHAT_BASE_URL") or DEFAULT_BASE_URL).strip()
         parts = urlsplit(base)
@@ -185,7 +189,10 @@ class ClientCore:
             conversation_cache_size=conversation_cache_size,
             cleanup_on_close=cleanup_on_close,
             resolve_message_ids=resolve_message_ids,
+            auto_login=auto_login,
+            login_options=dict(login_options or {}),
         )
+        self.login_attempted = False
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self._secure = parts.scheme == "https" or _is_loopback(parts.hostname or "")
         cookies, source = resolve_cookies(hf_chat_cookie, self.config.base_url)
@@ -578,7 +585,8 @@ class ClientCore:
         except HuggingChatError as exc:  # the answer stands; the id stays unknown
             log.debug("could not read the new message id: %s", exc)
             return
-        turn.result.message_id = node.message_id if turn.result else None
+        if turn.result is not None:
+            turn.result.message_id = node.message_id
 
     def finish_turn(self, turn: ActiveTurn, result: TurnResult) -> None:
         plan = turn.plan
@@ -594,6 +602,20 @@ class ClientCore:
             self.index.record(plan, answer, node)
         turn.node = node
         turn.result = result
+
+    def wants_login(self, exc: HuggingChatError) -> bool:
+        """Run the browser login for this error? (``auto_login``; at most once per client)"""
+        if not self.config.auto_login or self.login_attempted:
+            return False
+        if not isinstance(exc, AuthenticationError):
+            return False
+        self.login_attempted = True
+        return True
+
+    def adopt_login(self, cookies: Mapping[str, str]) -> None:
+        """Use the cookies a fresh browser login captured."""
+        with self.lock:
+            self.cookies = SessionCookies(cookies, "store")
 
     def idle_error(self, turn: ActiveTurn) -> StreamTimeoutError:
         text, reasoning = turn.partial()

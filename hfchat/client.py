@@ -29,6 +29,11 @@ Constructor parameters (shared with both framework adapters):
     answer stream carries no ids); off by default, since the next turn reads it anyway.
 ``cleanup_on_close``
     delete the conversations this client created when it is closed.
+``auto_login``
+    when a request fails with :class:`AuthenticationError`, run the browser login
+    (:func:`hfchat.login.login`, needs ``hfchat[browser]``) once and send the request again;
+    ``login_options`` are passed on (``headless``, ``timeout``, ``browser_path``, ``email``,
+    ``password``).
 
 No network I/O happens in a constructor.
 """
@@ -38,7 +43,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from curl_cffi import requests as curl
@@ -109,6 +114,8 @@ class _Common:
         conversation_cache_size: int = 512,
         cleanup_on_close: bool = False,
         resolve_message_ids: bool = False,
+        auto_login: bool = False,
+        login_options: Mapping[str, Any] | None = None,
         core: ClientCore | None = None,
     ) -> None:
         if core is not None:
@@ -130,6 +137,8 @@ class _Common:
             conversation_cache_size=conversation_cache_size,
             cleanup_on_close=cleanup_on_close,
             resolve_message_ids=resolve_message_ids,
+            auto_login=auto_login,
+            login_options=login_options,
         )
 
     def __repr__(self) -> str:
@@ -219,12 +228,22 @@ class HuggingChatClient(_Common):
                     self._release(session)
                 return self._core.check(req, resp)
             except HuggingChatError as exc:
+                if self._login_if_wanted(exc):
+                    continue  # the cookie header is rebuilt from the core
                 delay = self._core.retry_delay(req, attempt, exc)
                 if delay is None:
                     raise
                 self._core.retry_wait_note(req, exc, delay)
                 time.sleep(delay)  # retry backoff
                 attempt += 1
+
+    def _login_if_wanted(self, exc: HuggingChatError) -> bool:
+        if not self._core.wants_login(exc):
+            return False
+        from .login import login
+
+        self._core.adopt_login(login(self._core.config.base_url, **self._core.config.login_options))
+        return True
 
     def _run(self, op: Op[T]) -> T:
         try:
@@ -257,6 +276,8 @@ class HuggingChatClient(_Common):
                 return raw, session
             except HuggingChatError as exc:
                 self._release(session)
+                if self._login_if_wanted(exc):
+                    continue
                 delay = self._core.retry_delay(req, attempt, exc)
                 if delay is None:
                     raise
@@ -424,12 +445,23 @@ class AsyncHuggingChatClient(_Common):
                     resp = _response(raw, raw.content)
                 return self._core.check(req, resp)
             except HuggingChatError as exc:
+                if await self._login_if_wanted(exc):
+                    continue
                 delay = self._core.retry_delay(req, attempt, exc)
                 if delay is None:
                     raise
                 self._core.retry_wait_note(req, exc, delay)
                 await asyncio.sleep(delay)  # retry backoff
                 attempt += 1
+
+    async def _login_if_wanted(self, exc: HuggingChatError) -> bool:
+        if not self._core.wants_login(exc):
+            return False
+        from .login import alogin
+
+        cfg = self._core.config
+        self._core.adopt_login(await alogin(cfg.base_url, **cfg.login_options))
+        return True
 
     async def _run(self, op: Op[T]) -> T:
         try:
@@ -465,6 +497,8 @@ class AsyncHuggingChatClient(_Common):
                     raise
                 return raw
             except HuggingChatError as exc:
+                if await self._login_if_wanted(exc):
+                    continue
                 delay = self._core.retry_delay(req, attempt, exc)
                 if delay is None:
                     raise

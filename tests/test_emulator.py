@@ -393,7 +393,7 @@ def test_fault_truncated_final_malformed_huge(fake: FakeHuggingChat) -> None:
     assert len(huge) + 1 == 300_000 and json.loads(huge)["type"] == "stream"
 
 
-def test_fault_stall_sends_nothing(fake: FakeHuggingChat) -> None:
+def test_fault_stall_sends_nothing() -> None:
     with FakeHuggingChat(slow_delay=0.15, slow_tokens=4) as slow:
         chat, cid, root = new_chat(slow, "fake/slow")
         slow.inject("stall", after_tokens=2, seconds=0.6)
@@ -410,7 +410,7 @@ def test_fault_stall_sends_nothing(fake: FakeHuggingChat) -> None:
         r = chat.send(cid, {"inputs": "go", "id": chat.leaf(cid)}, stream=True)
         stamps = [(time.monotonic(), line) for line in r.iter_lines()]
         longest = max(b[0] - a[0] for a, b in itertools.pairwise(stamps))
-        assert longest < 0.2  # a keep-alive stall is a slow upstream, not silence
+        assert longest < 0.3  # a keep-alive stall is a slow upstream, not silence
 
 
 def test_fault_html_login(fake: FakeHuggingChat) -> None:
@@ -558,6 +558,29 @@ def test_vision_counts_files_and_upload_limits(fake: FakeHuggingChat) -> None:
     assert (r.status_code, r.json()) == (413, {"message": "File too large, should be <10MB"})
     text_only, tcid, troot = new_chat(fake, "fake/reasoner")
     assert text_only.send(tcid, {"inputs": "x", "id": troot}, files=two[:1]).status_code == 200
+
+
+def test_tools_model_plays_the_client_tool_protocol(fake: FakeHuggingChat) -> None:
+    from hfchat.tools import ToolSpec, json_prompt, tool_prompt
+
+    schema = {"type": "object", "properties": {"input": {"type": "integer"}}}
+    system = tool_prompt([ToolSpec("magic_function", "", schema)], "any")
+    chat = Chat(fake)
+    _, cid, root = chat.create("fake/tools", system)
+    body = chat.send(cid, {"inputs": "What is magic_function(3)?", "id": root}).content
+    call = {"tool_calls": [{"name": "magic_function", "arguments": {"input": 3}}]}
+    assert json.loads(final(body)["text"]) == call
+    folded = f"[user]\nWhat is magic_function(3)?\n\n[assistant]\n{json.dumps(call)}"
+    folded += "\n\n[tool result: magic_function]\n5"
+    body = chat.send(cid, {"inputs": folded, "id": chat.leaf(cid)}).content
+    assert final(body)["text"] == "The magic_function result is: 5"
+    person = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+    }
+    _, cid, root = chat.create("fake/tools", json_prompt(person))
+    body = chat.send(cid, {"inputs": "It is 'Ada', 36 years old", "id": root}).content
+    assert json.loads(final(body)["text"]) == {"name": "Ada", "age": 36}
 
 
 def test_fast_and_slow_models() -> None:
@@ -737,4 +760,4 @@ async def test_concurrent_streams_share_the_wall_clock() -> None:
             bodies = await asyncio.gather(*(one() for _ in range(100)))
             together = time.perf_counter() - began
     assert all(final(b)["text"] == texts(b) for b in bodies)
-    assert together < max(10 * single, 1.0), (single, together)
+    assert together < max(15 * single, 3.0), (single, together)  # far below 100x one

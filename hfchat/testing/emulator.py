@@ -111,7 +111,8 @@ class FakeHuggingChat:
     ``fake/fast``), ``slow_tokens``/``slow_delay`` (``fake/slow``), ``message_length`` (the
     ``messageLength`` limit, UTF-16 units), ``messages_per_minute`` (``None`` = no limit),
     ``extensions=False`` for plain chat-ui routes only (no add-ons such as the login pages, so
-    ``/login`` fails like a server without OpenID).
+    ``/login`` fails like a server without OpenID), ``max_requests`` (how many recent requests
+    :attr:`requests` keeps).
     """
 
     def __init__(
@@ -129,6 +130,7 @@ class FakeHuggingChat:
         message_length: int = 2000,
         messages_per_minute: int | None = None,
         extensions: bool = True,
+        max_requests: int = 10_000,
     ) -> None:
         if generation not in ("2026", "2024"):
             raise ValueError("generation must be '2026' or '2024'")
@@ -151,7 +153,7 @@ class FakeHuggingChat:
         install(self.router, generation)
         self._port = port
         self._lock = threading.Lock()
-        self._requests: list[RecordedRequest] = []
+        self._requests: deque[RecordedRequest] = deque(maxlen=max_requests)
         self._scripts: deque[str] = deque()
         self._titles: deque[str] = deque()
         self._server: HttpServer | None = None
@@ -209,7 +211,8 @@ class FakeHuggingChat:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request received so far (including rejected ones), oldest first."""
+        """Requests received so far (including rejected ones), oldest first; at most the
+        last ``max_requests``."""
         with self._lock:
             return list(self._requests)
 

@@ -173,14 +173,16 @@ def parse_multipart(body: bytes, content_type: str) -> list[Part] | None:
             data = data[:-2]
         headers: dict[str, str] = {}
         for line in head.decode("utf-8", "replace").split("\r\n"):
-            name, colon, value = line.partition(":")
+            key, colon, value = line.partition(":")
             if colon:
-                headers[name.strip().lower()] = value.strip()
-        disposition = _params("x" + headers.get("content-disposition", "")[9:])
-        name = disposition.get("name")
-        if name is None:
+                headers[key.strip().lower()] = value.strip()
+        disposition = _params(headers.get("content-disposition", ""))
+        field_name = disposition.get("name")
+        if field_name is None:
             return None
-        parts.append(Part(name, disposition.get("filename"), headers.get("content-type"), data))
+        parts.append(
+            Part(field_name, disposition.get("filename"), headers.get("content-type"), data)
+        )
     return parts
 
 
