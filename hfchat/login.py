@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator
@@ -226,8 +227,21 @@ _SUBMIT_JS = """(() => {
 })()"""
 
 
+async def _bounded(awaitable: Coroutine[Any, Any, _T], seconds: float) -> _T:
+    """``await`` with a time limit (``TimeoutError`` when it runs out).
+
+    On Python 3.11+ this is ``asyncio.timeout``: unlike ``asyncio.wait_for`` there, it never
+    swallows a cancellation that arrives just as the awaited call finishes (which would keep the
+    login polling after a Ctrl-C).
+    """
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(seconds):
+            return await awaitable
+    return await asyncio.wait_for(awaitable, seconds)  # pragma: no cover - Python 3.10
+
+
 async def _step(awaitable: Coroutine[Any, Any, _T]) -> _T:
-    return await asyncio.wait_for(awaitable, _STEP)
+    return await _bounded(awaitable, _STEP)
 
 
 async def _evaluate(tab: Any, expression: str) -> str:
@@ -350,7 +364,7 @@ async def _disconnect(nodriver: Any, browser: Any) -> None:
         nodriver.util.get_registered_instances().discard(browser)
     for conn in [*getattr(browser, "_targets", []), browser]:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(conn.aclose(), 2.0)
+            await _bounded(conn.aclose(), 2.0)
 
 
 async def _browser_flow(
@@ -422,7 +436,7 @@ async def alogin(
     watch = _Watch(base=base, credentials=credentials)
     with _quiet_protocol_logs():
         try:
-            cookies, user = await asyncio.wait_for(
+            cookies, user = await _bounded(
                 _browser_flow(nodriver, executable, watch, headless=headless), timeout
             )
         except asyncio.TimeoutError:

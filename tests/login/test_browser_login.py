@@ -61,6 +61,9 @@ def test_unattended_login_store_adapter_and_logout(
 
     assert set(cookies) == {"hf-chat", "token"}
     assert_browser_gone(browser_tmp)
+    # the DevTools transport loggers were held at WARNING only while the browser ran
+    assert logging.getLogger("websockets").level == logging.NOTSET
+    assert logging.getLogger("nodriver").level == logging.NOTSET
     assert fake.store.sessions[cookies["hf-chat"]].user is not None
     path = store.path_for(fake.base_url)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
