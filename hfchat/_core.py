@@ -277,6 +277,10 @@ class ClientCore:
             )
         return classify_error(resp.status_code, resp.headers, body, route=req.route, response=info)
 
+    @staticmethod
+    def is_stream_start(resp: Response) -> bool:
+        return resp.content_type.startswith(_STREAM_TYPES)
+
     def check_stream_start(self, req: Request, resp: Response) -> None:
         """A 200 stream must be JSON lines (or the 2024 event-stream label)."""
         ctype = resp.content_type

@@ -17,17 +17,19 @@ from curl_cffi.requests.streams import STREAM_END
 from .errors import HuggingChatError, StreamError, StreamTimeoutError, TimeoutError, TransportError
 
 __all__ = [
+    "TRANSPORT_ERRORS",
     "IdleTimeout",
     "Response",
     "ResponseInfo",
     "Timeout",
     "aclose_stream",
     "aiter_stream",
+    "aread_head_body",
     "close_stream",
     "iter_stream",
-    "TRANSPORT_ERRORS",
     "map_exceptions",
     "mapped_error",
+    "read_head_body",
 ]
 
 TRANSPORT_ERRORS = (CurlError, cx.RequestException)
@@ -206,3 +208,47 @@ async def aclose_stream(raw: Any, session: Any, finished: bool) -> None:
         with contextlib.suppress(Exception):
             session.acurl.remove_handle(raw.curl)
     await asyncio.wait({task}, timeout=5.0)
+
+
+ERROR_BODY_LIMIT = 64 * 1024
+
+
+def read_head_body(raw: Any, idle: float, release: Any) -> bytes:
+    """The first bytes of a response that will not be streamed (an error or a wrong type);
+    the rest is abandoned. Closes the stream."""
+    parts: list[bytes] = []
+    size = 0
+    finished = False
+    try:
+        for chunk in iter_stream(raw, idle):
+            parts.append(chunk)
+            size += len(chunk)
+            if size >= ERROR_BODY_LIMIT:
+                break
+        else:
+            finished = True
+    except (IdleTimeout, *TRANSPORT_ERRORS):
+        pass
+    finally:
+        close_stream(raw, finished, release)
+    return b"".join(parts)[:ERROR_BODY_LIMIT]
+
+
+async def aread_head_body(raw: Any, session: Any, idle: float) -> bytes:
+    """Async :func:`read_head_body`."""
+    parts: list[bytes] = []
+    size = 0
+    finished = False
+    try:
+        async for chunk in aiter_stream(raw, idle):
+            parts.append(chunk)
+            size += len(chunk)
+            if size >= ERROR_BODY_LIMIT:
+                break
+        else:
+            finished = True
+    except (IdleTimeout, *TRANSPORT_ERRORS):
+        pass
+    finally:
+        await aclose_stream(raw, session, finished)
+    return b"".join(parts)[:ERROR_BODY_LIMIT]

@@ -56,10 +56,12 @@ from ._transport import (
     Timeout,
     aclose_stream,
     aiter_stream,
+    aread_head_body,
     close_stream,
     iter_stream,
     map_exceptions,
     mapped_error,
+    read_head_body,
 )
 from .auth import CookieSource
 from .conversations import ChatMessage
@@ -262,20 +264,27 @@ class HuggingChatClient(_Common):
         attempt = 0
         while True:
             session = self._acquire()
+            released = False
+
+            def release(discard: bool = False, s: curl.Session = session) -> None:
+                nonlocal released
+                released = True
+                self._release(s, discard)
+
             try:
                 with map_exceptions():
                     raw = session.request(**self._request_kwargs(req, stream=True))
-                if raw.status_code != 200:
-                    with map_exceptions():
-                        body = b"".join(iter_stream(raw, self._core.config.timeout.read))
-                    raw.close()
-                    self._core.check(req, _response(raw, body))
                 head = _response(raw, b"")
+                if raw.status_code != 200 or not self._core.is_stream_start(head):
+                    body = read_head_body(raw, self._core.config.timeout.read, release)
+                    full = _response(raw, body)
+                    self._core.check(req, full)
+                    self._core.check_stream_start(req, full)
                 self._core.absorb_cookies(head.set_cookies)
-                self._core.check_stream_start(req, head)
                 return raw, session
             except HuggingChatError as exc:
-                self._release(session)
+                if not released:
+                    self._release(session)
                 if self._login_if_wanted(exc):
                     continue
                 delay = self._core.retry_delay(req, attempt, exc)
@@ -483,18 +492,13 @@ class AsyncHuggingChatClient(_Common):
                 session = self._get_session()
                 with map_exceptions():
                     raw = await session.request(**self._request_kwargs(req, stream=True))
-                if raw.status_code != 200:
-                    with map_exceptions():
-                        body = await raw.acontent()
-                    await raw.aclose()
-                    self._core.check(req, _response(raw, body))
                 head = _response(raw, b"")
+                if raw.status_code != 200 or not self._core.is_stream_start(head):
+                    body = await aread_head_body(raw, session, self._core.config.timeout.read)
+                    full = _response(raw, body)
+                    self._core.check(req, full)
+                    self._core.check_stream_start(req, full)
                 self._core.absorb_cookies(head.set_cookies)
-                try:
-                    self._core.check_stream_start(req, head)
-                except HuggingChatError:
-                    await raw.aclose()
-                    raise
                 return raw
             except HuggingChatError as exc:
                 if await self._login_if_wanted(exc):

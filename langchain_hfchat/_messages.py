@@ -38,6 +38,7 @@ __all__ = [
     "activity_dict",
     "event_to_chunk",
     "final_chunk",
+    "response_metadata",
     "result_to_message",
     "to_core_messages",
 ]

@@ -26,7 +26,6 @@ from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import ValidationError
 
 from hfchat.tools import ToolSpec, json_prompt
 
@@ -99,7 +98,9 @@ class _ToolsParser(PydanticToolsParser):
     def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
         try:
             return super().parse_result(result, partial=partial)
-        except ValidationError as exc:
+        except OutputParserException:
+            raise
+        except ValueError as exc:  # pydantic (v2 or v1) ValidationError
             calls = getattr(getattr(result[0], "message", None), "tool_calls", None)
             raise OutputParserException(
                 f"the tool call does not validate against the schema: {exc}",

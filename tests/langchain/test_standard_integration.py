@@ -1,9 +1,9 @@
 """langchain-tests' standard integration suite, run against the HuggingChat emulator.
 
-The emulator's ``fake/tools`` model answers deterministically: it echoes plain questions, answers
-the core's tool prompt with a tool call whose arguments it fills from the schema and the numbers
-and quoted strings of the question, answers a tool result in plain text, and answers a JSON
-instruction with a JSON object.
+The emulator's ``fake/tools`` model (multimodal) answers deterministically: it echoes plain
+questions, answers the core's tool prompt with a tool call whose arguments it fills from the schema
+and the numbers and quoted strings of the question, answers a tool result in plain text, and
+answers a JSON instruction with a JSON object. No standard test is marked xfail.
 """
 
 from __future__ import annotations
@@ -15,16 +15,13 @@ from typing import Any
 import pytest
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
-from hfchat.testing import FakeHuggingChat, model_ids
+from hfchat.testing import FakeHuggingChat
 from langchain_hfchat import ChatHuggingChat
 
 # a 1x1 PNG: the image tests download a picture; here they get this one instead
 PNG_1X1 = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
 )
-
-
-MODEL = "fake/tools" if "fake/tools" in model_ids() else "fake/echo"
 
 
 class _Downloaded:
@@ -56,7 +53,7 @@ class TestChatHuggingChatIntegration(ChatModelIntegrationTests):
 
     @property
     def chat_model_params(self) -> dict[str, Any]:
-        return {"model": MODEL, "base_url": self.fake.base_url}
+        return {"model": "fake/tools", "base_url": self.fake.base_url}
 
     @property
     def supports_json_mode(self) -> bool:

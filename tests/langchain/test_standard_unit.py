@@ -44,10 +44,6 @@ class TestChatHuggingChatUnit(ChatModelUnitTests):
         )
 
     @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
     def returns_usage_metadata(self) -> bool:
         return False  # HuggingChat reports no token counts
 
