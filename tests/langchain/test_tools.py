@@ -195,3 +195,16 @@ def test_structured_output_rejects_unknown_arguments(make_llm: MakeLLM) -> None:
         make_llm().with_structured_output(Person, tools=[])
     with pytest.raises(ValueError, match="unknown method"):
         make_llm().with_structured_output(Person, method="xml")  # type: ignore[arg-type]
+
+
+def test_invalid_pydantic_v1_output_is_an_output_parser_exception(
+    fake: FakeHuggingChat, make_llm: MakeLLM
+) -> None:
+    from pydantic.v1 import BaseModel as BaseModelV1
+
+    class Point(BaseModelV1):
+        x: int
+
+    fake.script(call_json("Point", x="not a number"))
+    with pytest.raises(OutputParserException):
+        make_llm().with_structured_output(Point).invoke("a point")
