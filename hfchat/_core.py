@@ -15,7 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 from . import __version__
@@ -44,7 +44,7 @@ from .protocol.think import split_think
 from .protocol.turn import TurnAssembler
 from .tools import ToolCallBuffer, ToolSpec, tool_prompt
 
-__all__ = ["ActiveTurn", "ClientCore", "Op"]
+__all__ = ["ActiveTurn", "ClientCore", "ClientOptions", "Op"]
 
 log = logging.getLogger("hfchat")
 
@@ -124,6 +124,27 @@ class ActiveTurn:
         self.ended = True
         out.append(end)
         return out
+
+
+class ClientOptions(TypedDict, total=False):
+    """Keyword options of both clients (documented in :mod:`hfchat.client`)."""
+
+    base_url: str | None
+    hf_chat_cookie: CookieSource
+    model: str | None
+    timeout: float | tuple[float, float] | Timeout | None
+    max_retries: int
+    proxy: str | None
+    web_search: bool
+    impersonate: str
+    allow_insecure_http: bool
+    max_connections: int
+    max_retry_wait: float
+    conversation_cache_size: int
+    cleanup_on_close: bool
+    resolve_message_ids: bool
+    auto_login: bool
+    login_options: Mapping[str, Any] | None
 
 
 @dataclass

@@ -43,17 +43,17 @@ from __future__ import annotations
 import asyncio
 import queue
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any, TypeVar
 
 from curl_cffi import requests as curl
+from typing_extensions import Unpack
 
-from ._core import ActiveTurn, ClientCore, Op, user_agent
+from ._core import ActiveTurn, ClientCore, ClientOptions, Op, user_agent
 from ._transport import (
     TRANSPORT_ERRORS,
     IdleTimeout,
     Response,
-    Timeout,
     aclose_stream,
     aiter_stream,
     aread_head_body,
@@ -63,7 +63,6 @@ from ._transport import (
     mapped_error,
     read_head_body,
 )
-from .auth import CookieSource
 from .conversations import ChatMessage
 from .errors import HuggingChatError
 from .events import Event, TurnEnd, TurnResult
@@ -99,49 +98,9 @@ def _messages(messages: str | Sequence[ChatMessage]) -> list[ChatMessage]:
 class _Common:
     _core: ClientCore
 
-    def __init__(
-        self,
-        *,
-        base_url: str | None = None,
-        hf_chat_cookie: CookieSource = None,
-        model: str | None = None,
-        timeout: float | tuple[float, float] | Timeout | None = None,
-        max_retries: int = 2,
-        proxy: str | None = None,
-        web_search: bool = False,
-        impersonate: str = "chrome",
-        allow_insecure_http: bool = False,
-        max_connections: int = 256,
-        max_retry_wait: float = 30.0,
-        conversation_cache_size: int = 512,
-        cleanup_on_close: bool = False,
-        resolve_message_ids: bool = False,
-        auto_login: bool = False,
-        login_options: Mapping[str, Any] | None = None,
-        core: ClientCore | None = None,
-    ) -> None:
-        if core is not None:
-            # a sync and an async shell may share one core (cookies, detection, conversations)
-            self._core = core
-            return
-        self._core = ClientCore(
-            base_url=base_url,
-            hf_chat_cookie=hf_chat_cookie,
-            model=model,
-            timeout=timeout,
-            max_retries=max_retries,
-            proxy=proxy,
-            web_search=web_search,
-            impersonate=impersonate,
-            allow_insecure_http=allow_insecure_http,
-            max_connections=max_connections,
-            max_retry_wait=max_retry_wait,
-            conversation_cache_size=conversation_cache_size,
-            cleanup_on_close=cleanup_on_close,
-            resolve_message_ids=resolve_message_ids,
-            auto_login=auto_login,
-            login_options=login_options,
-        )
+    def __init__(self, *, core: ClientCore | None = None, **options: Unpack[ClientOptions]) -> None:
+        # a sync and an async shell may share one core (cookies, detection, conversations)
+        self._core = core if core is not None else ClientCore(**options)
 
     def __repr__(self) -> str:
         c = self._core.config
@@ -190,17 +149,19 @@ class _Common:
         return kw
 
 
-def client_pair(**kwargs: Any) -> tuple[HuggingChatClient, AsyncHuggingChatClient]:
+def client_pair(
+    **options: Unpack[ClientOptions],
+) -> tuple[HuggingChatClient, AsyncHuggingChatClient]:
     """A sync and an async client sharing one state (what the adapters hold)."""
-    sync = HuggingChatClient(**kwargs)
+    sync = HuggingChatClient(**options)
     return sync, AsyncHuggingChatClient(core=sync._core)
 
 
 class HuggingChatClient(_Common):
     """Synchronous client. Thread-safe: concurrent calls use separate connections."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, core: ClientCore | None = None, **options: Unpack[ClientOptions]) -> None:
+        super().__init__(core=core, **options)
         self._pool: queue.LifoQueue[curl.Session] = queue.LifoQueue()
         self._closed = False
 
@@ -428,8 +389,8 @@ class HuggingChatClient(_Common):
 class AsyncHuggingChatClient(_Common):
     """Asynchronous client; native asyncio I/O (curl_cffi ``AsyncSession``)."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, core: ClientCore | None = None, **options: Unpack[ClientOptions]) -> None:
+        super().__init__(core=core, **options)
         self._session: curl.AsyncSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False

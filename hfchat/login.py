@@ -31,7 +31,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TextIO, TypeVar
 from urllib.parse import urlsplit
 
@@ -261,10 +261,10 @@ class _Watch:
     """What the poll loop remembers between two looks."""
 
     base: str
-    credentials: tuple[str, str] | None
+    credentials: tuple[str, str] | None = field(repr=False)
     submitted_at: float | None = None
     resubmits: int = 0
-    last_key: tuple[str, ...] = ()
+    last_key: tuple[str, ...] = field(default=(), repr=False)  # holds cookie values
     last_probe: float = float("-inf")
     last_page: tuple[str, str] = ("", "")
 

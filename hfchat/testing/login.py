@@ -79,11 +79,11 @@ class LoginPages:
     """The sign-in settings and the in-flight OAuth state of one emulator."""
 
     username: str | None = None
-    password: str | None = None
-    _pending: dict[str, _Pending] = field(default_factory=dict)
-    _codes: dict[str, str] = field(default_factory=dict)  # code -> state
-    _tokens: set[str] = field(default_factory=set)  # sha256 of issued token cookies
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    password: str | None = field(default=None, repr=False)
+    _pending: dict[str, _Pending] = field(default_factory=dict, repr=False)
+    _codes: dict[str, str] = field(default_factory=dict, repr=False)  # code -> state
+    _tokens: set[str] = field(default_factory=set, repr=False)  # sha256 of issued token cookies
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def require(self, username: str, password: str) -> None:
         """Accept only this pair from now on (``username`` may also be the user's email)."""

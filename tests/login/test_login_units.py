@@ -396,3 +396,15 @@ def test_no_secret_in_error_messages(config_dir: Path) -> None:
     assert "hfchat login" in str(info.value)
     assert cookie not in text
     assert os.environ.get("HUGGINGCHAT_COOKIE") is None
+
+
+def test_reprs_hide_credentials_and_cookies() -> None:
+    from hfchat.login import _Watch
+
+    watch = _Watch(base="http://127.0.0.1:1", credentials=("someone@example.com", PASSWORD))
+    watch.due(("session-cookie-value", "token-cookie-value", "http://127.0.0.1:1/"), 0.0)
+    assert PASSWORD not in repr(watch)
+    assert "session-cookie-value" not in repr(watch) and "token-cookie-value" not in repr(watch)
+    with FakeHuggingChat() as fake:
+        login_pages(fake).require("alice", PASSWORD)
+        assert PASSWORD not in repr(login_pages(fake))
