@@ -54,11 +54,12 @@ def main() -> None:
         many, ok = asyncio.run(run(base, args.streams, "core"))
         lc_many, lc_ok = asyncio.run(run(base, args.streams, "langchain"))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"| streams | wall s | ratio to one | completed |")
+    print("| streams | wall s | ratio to one | completed |")
     print("|---:|---:|---:|---:|")
     print(f"| 1 | {single:.3f} | 1.00 | 1 |")
     print(f"| {args.streams} (core astream) | {many:.3f} | {many / single:.2f} | {ok} |")
-    print(f"| {args.streams} (ChatHuggingChat.ainvoke) | {lc_many:.3f} | {lc_many / single:.2f} | {lc_ok} |")
+    lc_ratio = lc_many / single
+    print(f"| {args.streams} (ChatHuggingChat.ainvoke) | {lc_many:.3f} | {lc_ratio:.2f} | {lc_ok} |")
     print(f"\npeak client RSS: {peak_mb:.0f} MiB; target ratio ≤ 1.5")
 
 

@@ -1,6 +1,6 @@
 """The long fuzz run of the stream parser and the <think> splitter (CI runs a short one).
 
-    python benchmarks/fuzz_long.py [--examples 20000]
+python benchmarks/fuzz_long.py [--examples 20000]
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tests.core.fuzzing import (  # noqa: E402
+from tests.core.fuzzing import (
     TOKENS,
     UPDATES,
     check_think,

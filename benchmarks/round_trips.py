@@ -1,6 +1,6 @@
 """HTTP requests per new conversation and per follow-up turn, counted from the emulator's log.
 
-    python benchmarks/round_trips.py
+python benchmarks/round_trips.py
 """
 
 from __future__ import annotations

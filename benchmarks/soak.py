@@ -66,16 +66,20 @@ async def soak(base: str, workers: int, seconds: float) -> None:
         )
     first = [s for s in samples if s[0] < 10]
     last = [s for s in samples if s[0] >= seconds - 10]
-    print(f"workers {workers}, {seconds:.0f} s: {stats['turns']} turns, "
-          f"{stats['turns'] / seconds:.0f} turns/s, unexpected errors: {len(errors)}")
+    print(
+        f"workers {workers}, {seconds:.0f} s: {stats['turns']} turns, "
+        f"{stats['turns'] / seconds:.0f} turns/s, unexpected errors: {len(errors)}"
+    )
     for e in sorted(set(errors))[:5]:
         print("  error:", e)
     print("| window | open fds (median) | RSS MiB (median) |")
     print("|---|---:|---:|")
     for name, win in (("first 10 s", first), ("last 10 s", last)):
         if win:
-            print(f"| {name} | {statistics.median(s[1] for s in win):.0f} | "
-                  f"{statistics.median(s[2] for s in win):.1f} |")
+            print(
+                f"| {name} | {statistics.median(s[1] for s in win):.0f} | "
+                f"{statistics.median(s[2] for s in win):.1f} |"
+            )
 
 
 def main() -> None:

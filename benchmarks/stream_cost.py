@@ -35,7 +35,7 @@ def raw_floor(base: str, tokens: int) -> int:
         root = json.loads(conv["conversation"])["json"]["rootMessageId"]
         data = json.dumps({"inputs": "go", "id": root, "selectedMcpServerNames": []})
         body = (
-            b"--b\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n"
+            b'--b\r\nContent-Disposition: form-data; name="data"\r\n\r\n'
             + data.encode()
             + b"\r\n--b--\r\n"
         )
@@ -76,7 +76,7 @@ def raw_floor_async(base: str, tokens: int) -> int:
             root = json.loads(conv["conversation"])["json"]["rootMessageId"]
             data = json.dumps({"inputs": "go", "id": root, "selectedMcpServerNames": []})
             body = (
-                b"--b\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n"
+                b'--b\r\nContent-Disposition: form-data; name="data"\r\n\r\n'
                 + data.encode()
                 + b"\r\n--b--\r\n"
             )
@@ -238,7 +238,9 @@ VARIANTS: dict[str, Callable[[str, int], int]] = {
 }
 
 
-def measure(fn: Callable[[str, int], int], base: str, tokens: int, runs: int) -> tuple[float, float, int]:
+def measure(
+    fn: Callable[[str, int], int], base: str, tokens: int, runs: int
+) -> tuple[float, float, int]:
     cpu, wall, n = [], [], 0
     fn(base, tokens)  # warm-up (imports, connection)
     for _ in range(runs):
@@ -265,7 +267,7 @@ def main() -> None:
             except ImportError as exc:
                 print(f"skipped {name}: {exc}")
     print(f"\n{args.tokens} tokens, median of {args.runs} runs\n")
-    print(f"| variant | chunks | CPU µs/token | wall s |")
+    print("| variant | chunks | CPU µs/token | wall s |")
     print("|---|---:|---:|---:|")
     for name, (cpu, wall, n) in results.items():
         print(f"| {name} | {n} | {cpu / args.tokens * 1e6:.2f} | {wall:.3f} |")

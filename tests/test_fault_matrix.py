@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from langchain_core.messages import HumanMessage
 from llama_index.core.llms import ChatMessage as LIMessage
 
 from hfchat import AsyncHuggingChatClient, HuggingChatClient, TextDelta, TurnEnd
@@ -76,7 +75,9 @@ CASES = {
     ),
     "cut": Case("cut", {"after_tokens": 2}, StreamError, partial=True),
     "truncated-final": Case("truncated_final", {}, StreamError, partial=True),
-    "malformed-line": Case("malformed_line", {"after_tokens": 2}, StreamProtocolError, partial=True),
+    "malformed-line": Case(
+        "malformed_line", {"after_tokens": 2}, StreamProtocolError, partial=True
+    ),
     "10MB-line": Case("huge_line", {"after_tokens": 2}, StreamProtocolError, partial=True),
     "stall": Case("stall", {"after_tokens": 2, "seconds": 30}, StreamTimeoutError, partial=True),
     # a 200 HTML sign-in page where the stream was expected (nothing written on the server)

@@ -26,7 +26,9 @@ UPDATES = st.one_of(
         st.text(max_size=30),
         st.booleans(),
     ),
-    st.builds(lambda m: {"type": "reasoning", "subtype": "stream", "token": m}, st.text(max_size=9)),
+    st.builds(
+        lambda m: {"type": "reasoning", "subtype": "stream", "token": m}, st.text(max_size=9)
+    ),
     st.just({"type": "routerMetadata", "route": "r", "model": "m", "provider": "p"}),
     st.just({"type": "status", "status": "error", "message": "boom", "statusCode": 500}),
     st.just({"type": "futureThing"}),

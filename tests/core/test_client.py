@@ -158,7 +158,10 @@ def test_generated_file_can_be_downloaded(drive: Driver, fake: FakeHuggingChat) 
         return r, c.download_file(r.conversation_id, r.files[0].sha)
 
     r, data = drive.session(go)
-    assert r.files[0].url == f"{fake.base_url}/conversation/{r.conversation_id}/output/{r.files[0].sha}"
+    assert (
+        r.files[0].url
+        == f"{fake.base_url}/conversation/{r.conversation_id}/output/{r.files[0].sha}"
+    )
     assert data and r.metadata()["files"] == [r.files[0].url]
 
 
@@ -422,7 +425,9 @@ def test_malformed_line(drive: Driver, fake: FakeHuggingChat) -> None:
     assert isinstance(info.value, ProtocolError) and info.value.partial_text
 
 
-def test_huge_line_is_refused_without_unbounded_memory(drive: Driver, fake: FakeHuggingChat) -> None:
+def test_huge_line_is_refused_without_unbounded_memory(
+    drive: Driver, fake: FakeHuggingChat
+) -> None:
     fake.inject("huge_line", size=12 * 1024 * 1024)
     with pytest.raises(StreamProtocolError, match="exceeds"):
         drive.stream("one two")
@@ -503,16 +508,22 @@ def test_login_required_server(fake: FakeHuggingChat) -> None:
 
 
 def test_cookie_never_goes_over_plain_http_to_a_remote_host() -> None:
-    with HuggingChatClient(base_url="http://example.invalid/chat", hf_chat_cookie="secretvalue") as c:
+    with HuggingChatClient(
+        base_url="http://example.invalid/chat", hf_chat_cookie="secretvalue"
+    ) as c:
         with pytest.raises(InsecureTransportError):
             c.list_models()
 
 
-def test_secret_never_in_errors_or_logs(fake: FakeHuggingChat, caplog: pytest.LogCaptureFixture) -> None:
+def test_secret_never_in_errors_or_logs(
+    fake: FakeHuggingChat, caplog: pytest.LogCaptureFixture
+) -> None:
     secret = fake.new_logged_in_cookie()
     fake.inject("http", status=500, route="post", body=f"boom {secret} boom")
     with caplog.at_level(logging.DEBUG):
-        with HuggingChatClient(base_url=fake.base_url, model="fake/echo", hf_chat_cookie=secret) as c:
+        with HuggingChatClient(
+            base_url=fake.base_url, model="fake/echo", hf_chat_cookie=secret
+        ) as c:
             with pytest.raises(HuggingChatError) as info:
                 c.chat("x")
     err = info.value
