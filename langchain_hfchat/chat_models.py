@@ -142,7 +142,8 @@ class ChatHuggingChat(BaseChatModel):
 
     @property
     def lc_secrets(self) -> dict[str, str]:
-        return {"hf_chat_cookie": "HUGGINGCHAT_COOKIE"}
+        # a proxy URL may carry credentials too
+        return {"hf_chat_cookie": "HUGGINGCHAT_COOKIE", "proxy": "HUGGINGCHAT_PROXY"}
 
     @classmethod
     def is_lc_serializable(cls) -> bool:

@@ -105,7 +105,12 @@ class HuggingChatLLM(FunctionCallingLLM):
         description="Seconds, or (connect, read); read is also the stream's idle limit.",
     )
     max_retries: int = Field(default=2, ge=0, description="Retries before any output.")
-    proxy: str | None = Field(default=None, description="Proxy URL; env HUGGINGCHAT_PROXY.")
+    proxy: str | None = Field(
+        default=None,
+        repr=False,
+        exclude=True,  # a proxy URL may carry credentials: never printed or serialized
+        description="Proxy URL; env HUGGINGCHAT_PROXY.",
+    )
     web_search: bool = Field(default=False, description="Turn the server's web search on.")
     impersonate: str = Field(default="chrome", description="curl_cffi browser fingerprint.")
     allow_insecure_http: bool = Field(

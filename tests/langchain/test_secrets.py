@@ -43,7 +43,7 @@ def test_cookie_is_a_secret_in_every_rendering() -> None:
         "type": "secret",
         "id": ["HUGGINGCHAT_COOKIE"],
     }
-    assert llm.lc_secrets == {"hf_chat_cookie": "HUGGINGCHAT_COOKIE"}
+    assert llm.lc_secrets == {"hf_chat_cookie": "HUGGINGCHAT_COOKIE", "proxy": "HUGGINGCHAT_PROXY"}
 
 
 @pytest.mark.filterwarnings("ignore::langchain_core._api.beta_decorator.LangChainBetaWarning")
