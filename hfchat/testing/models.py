@@ -121,8 +121,8 @@ def v2_model(spec: ModelSpec) -> dict[str, Any]:
     }
 
 
-def flat_model(spec: ModelSpec) -> dict[str, Any]:
-    """A model of the 2026 ``GET /api/models`` (head/35)."""
+def _listed_model(spec: ModelSpec) -> dict[str, Any]:
+    """The fields both flat model lists share."""
     return {
         "id": spec.id,
         "name": spec.id,
@@ -133,6 +133,13 @@ def flat_model(spec: ModelSpec) -> dict[str, Any]:
         "promptExamples": [],
         "preprompt": "",
         "multimodal": spec.multimodal,
+    }
+
+
+def flat_model(spec: ModelSpec) -> dict[str, Any]:
+    """A model of the 2026 ``GET /api/models`` (head/35)."""
+    return {
+        **_listed_model(spec),
         "supportsTools": spec.supports_tools,
         "supportsReasoning": spec.supports_reasoning,
         "supportsArtifacts": False,
@@ -144,15 +151,7 @@ def flat_model(spec: ModelSpec) -> dict[str, Any]:
 def legacy_model(spec: ModelSpec) -> dict[str, Any]:
     """A model of the 2024 ``GET /api/models`` (v0.9.4/10)."""
     return {
-        "id": spec.id,
-        "name": spec.id,
-        "websiteUrl": "https://huggingface.co",
-        "modelUrl": "https://huggingface.co",
-        "displayName": spec.display_name or spec.id,
-        "description": spec.description,
-        "promptExamples": [],
-        "preprompt": "",
-        "multimodal": spec.multimodal,
+        **_listed_model(spec),
         "unlisted": False,
         "tools": spec.legacy_tools,
         "hasInferenceAPI": False,

@@ -34,9 +34,10 @@ def persisted_updates(message: Message) -> list[dict[str, Any]]:
     ]
 
 
-def _message_v2(m: Message) -> dict[str, Any]:
+def _tree_fields(m: Message) -> dict[str, Any]:
+    """A stored message's fields in chat-ui's key order (system messages differ)."""
     if m.from_ == "system":
-        data: dict[str, Any] = {
+        return {
             "id": m.id,
             "from": m.from_,
             "content": m.content,
@@ -45,10 +46,7 @@ def _message_v2(m: Message) -> dict[str, Any]:
             "children": list(m.children),
             "ancestors": list(m.ancestors),
         }
-        if m.has_updates:
-            data["updates"] = persisted_updates(m)
-        return data
-    data = {"from": m.from_, "content": m.content}
+    data: dict[str, Any] = {"from": m.from_, "content": m.content}
     if m.from_ == "user":
         data["files"] = [dict(f) for f in m.files or []]
     data.update(
@@ -58,6 +56,15 @@ def _message_v2(m: Message) -> dict[str, Any]:
         id=m.id,
         children=list(m.children),
     )
+    return data
+
+
+def _message_v2(m: Message) -> dict[str, Any]:
+    data = _tree_fields(m)
+    if m.from_ == "system":
+        if m.has_updates:
+            data["updates"] = persisted_updates(m)
+        return data
     if m.generation_id is not None:
         data["generationId"] = m.generation_id
     data["updates"] = persisted_updates(m)
@@ -119,26 +126,7 @@ def conversation_flat(conv: Conversation, legacy: bool, model_tools: bool) -> di
 
 
 def _message_devalue(m: Message) -> dict[str, Any]:
-    if m.from_ == "system":
-        return {
-            "id": m.id,
-            "from": m.from_,
-            "content": m.content,
-            "createdAt": m.created_at,
-            "updatedAt": m.updated_at,
-            "children": list(m.children),
-            "ancestors": list(m.ancestors),
-        }
-    data: dict[str, Any] = {"from": m.from_, "content": m.content}
-    if m.from_ == "user":
-        data["files"] = [dict(f) for f in m.files or []]
-    data.update(
-        createdAt=m.created_at,
-        updatedAt=m.updated_at,
-        ancestors=list(m.ancestors),
-        id=m.id,
-        children=list(m.children),
-    )
+    data = _tree_fields(m)
     if m.from_ == "assistant":
         data["updates"] = persisted_updates(m)
         data["interrupted"] = bool(m.interrupted)
