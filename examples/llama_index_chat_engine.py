@@ -18,7 +18,9 @@ import contextlib
 
 from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
 from llama_index.core.chat_engine.types import BaseChatEngine, ChatMode
-from llama_index_setup import DATA_DIR, HashEmbedding, example_llm
+from llama_index_setup import DATA_DIR, example_llm
+
+from llama_index_hfchat.testing import HashEmbedding
 
 QUESTIONS = ("When did the Brindle bakery open?", "And what kind of oven does it use?")
 SCRIPTED = (

@@ -17,7 +17,9 @@ import contextlib
 
 from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
 from llama_index.core.base.response.schema import StreamingResponse
-from llama_index_setup import DATA_DIR, HashEmbedding, example_llm
+from llama_index_setup import DATA_DIR, example_llm
+
+from llama_index_hfchat.testing import HashEmbedding
 
 SCRIPTED = (
     "<think>The lighthouse document names the keeper and her years of service.</think>"

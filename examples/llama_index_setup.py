@@ -11,13 +11,8 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import math
 import os
-import re
 from pathlib import Path
-
-from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from llama_index_hfchat import HuggingChatLLM
 
@@ -38,31 +33,3 @@ def example_llm(stack: contextlib.ExitStack, *scripted_replies: str) -> HuggingC
         llm = HuggingChatLLM(base_url=fake.base_url, model="fake/echo")
     stack.callback(llm.close)
     return llm
-
-
-class HashEmbedding(BaseEmbedding):
-    """Bag-of-words feature hashing: deterministic, offline, enough for a few documents."""
-
-    dim: int = 512
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "HashEmbedding"
-
-    def _vector(self, text: str) -> list[float]:
-        vec = [0.0] * self.dim
-        for word in re.findall(r"[a-z0-9]+", text.lower()):
-            if len(word) > 2:
-                digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
-                vec[int.from_bytes(digest, "big") % self.dim] += 1.0
-        norm = math.sqrt(sum(v * v for v in vec)) or 1.0
-        return [v / norm for v in vec]
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._vector(query)
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._vector(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._vector(text)

@@ -10,8 +10,7 @@ import pytest
 
 from hfchat.testing import FakeHuggingChat
 from llama_index_hfchat import HuggingChatLLM
-
-from .helpers import HashEmbedding
+from llama_index_hfchat.testing import HashEmbedding
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from llama_index.core.base.response.schema import StreamingResponse
 from llama_index.core.llms import ChatMessage
 
 from llama_index_hfchat import HuggingChatLLM
-
-from .helpers import HashEmbedding
+from llama_index_hfchat.testing import HashEmbedding
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(300)]
 

@@ -13,8 +13,9 @@ from llama_index.core.llms import ChatMessage
 
 from hfchat.testing import FakeHuggingChat
 from llama_index_hfchat import HuggingChatLLM
+from llama_index_hfchat.testing import HashEmbedding
 
-from .helpers import HashEmbedding, creates, posts
+from .helpers import creates, posts
 
 DOCS = {
     "lighthouse.txt": "The Kerrow lighthouse was built in 1871 from granite quarried on Skye. "
