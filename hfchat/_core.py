@@ -214,6 +214,7 @@ class ClientCore:
             login_options=dict(login_options or {}),
         )
         self.login_attempted = False
+        self.welcome_accepted = False
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self._secure = parts.scheme == "https" or _is_loopback(parts.hostname or "")
         cookies, source = resolve_cookies(hf_chat_cookie, self.config.base_url)
@@ -627,6 +628,14 @@ class ClientCore:
             self.index.record(plan, answer, node)
         turn.node = node
         turn.result = result
+
+    def recovery_request(self, exc: HuggingChatError) -> Request | None:
+        """A request that clears ``exc`` before the failed one is sent again (at most once per
+        client): accepting a 2024 server's welcome modal."""
+        if getattr(exc, "welcome_modal", False) and not self.welcome_accepted:
+            self.welcome_accepted = True
+            return routes.accept_welcome()
+        return None
 
     def wants_login(self, exc: HuggingChatError) -> bool:
         """Run the browser login for this error? (``auto_login``; at most once per client)"""

@@ -191,7 +191,7 @@ class HuggingChatClient(_Common):
                     self._release(session)
                 return self._core.check(req, resp)
             except HuggingChatError as exc:
-                if self._login_if_wanted(exc):
+                if self._recover(exc):
                     continue  # the cookie header is rebuilt from the core
                 delay = self._core.retry_delay(req, attempt, exc)
                 if delay is None:
@@ -200,7 +200,12 @@ class HuggingChatClient(_Common):
                 time.sleep(delay)  # retry backoff
                 attempt += 1
 
-    def _login_if_wanted(self, exc: HuggingChatError) -> bool:
+    def _recover(self, exc: HuggingChatError) -> bool:
+        """Recover from ``exc`` when the core knows how (welcome modal, ``auto_login``)."""
+        first = self._core.recovery_request(exc)
+        if first is not None:
+            self._send(first)
+            return True
         if not self._core.wants_login(exc):
             return False
         from .login import login
@@ -246,7 +251,7 @@ class HuggingChatClient(_Common):
             except HuggingChatError as exc:
                 if not released:
                     self._release(session)
-                if self._login_if_wanted(exc):
+                if self._recover(exc):
                     continue
                 delay = self._core.retry_delay(req, attempt, exc)
                 if delay is None:
@@ -415,7 +420,7 @@ class AsyncHuggingChatClient(_Common):
                     resp = _response(raw, raw.content)
                 return self._core.check(req, resp)
             except HuggingChatError as exc:
-                if await self._login_if_wanted(exc):
+                if await self._recover(exc):
                     continue
                 delay = self._core.retry_delay(req, attempt, exc)
                 if delay is None:
@@ -424,7 +429,12 @@ class AsyncHuggingChatClient(_Common):
                 await asyncio.sleep(delay)  # retry backoff
                 attempt += 1
 
-    async def _login_if_wanted(self, exc: HuggingChatError) -> bool:
+    async def _recover(self, exc: HuggingChatError) -> bool:
+        """Recover from ``exc`` when the core knows how (welcome modal, ``auto_login``)."""
+        first = self._core.recovery_request(exc)
+        if first is not None:
+            await self._send(first)
+            return True
         if not self._core.wants_login(exc):
             return False
         from .login import alogin
@@ -462,7 +472,7 @@ class AsyncHuggingChatClient(_Common):
                 self._core.absorb_cookies(head.set_cookies)
                 return raw
             except HuggingChatError as exc:
-                if await self._login_if_wanted(exc):
+                if await self._recover(exc):
                     continue
                 delay = self._core.retry_delay(req, attempt, exc)
                 if delay is None:

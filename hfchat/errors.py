@@ -112,7 +112,13 @@ LOGIN_HINT = (
 
 
 class AuthenticationError(HuggingChatError):
-    """The server wants a logged-in session (or the session was lost)."""
+    """The server wants a logged-in session (or the session was lost).
+
+    ``welcome_modal`` marks a 2024 server's 405 "accept the welcome modal first" (the clients
+    accept it once on their own and retry).
+    """
+
+    welcome_modal: bool = False
 
 
 class RateLimitError(HuggingChatError):

@@ -105,7 +105,9 @@ def classify_error(
             return AuthenticationError(f"not signed in: {LOGIN_HINT}", **kw)
         return AuthenticationError(f"{message or 'login required'}: {LOGIN_HINT}", **kw)
     if status == 405 and "welcome modal" in low:
-        return AuthenticationError(message, **kw)
+        err = AuthenticationError(message, **kw)
+        err.welcome_modal = True  # the client accepts it once and retries
+        return err
     if status == 429:
         retry_after = parse_retry_after(headers.get("retry-after"))
         limit: str | None = None

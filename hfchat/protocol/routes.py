@@ -219,5 +219,10 @@ def list_conversations(page: int = 0, v2: bool = True) -> Request:
     return Request("GET", f"{path}?{urlencode({'p': page})}", "list")
 
 
+def accept_welcome() -> Request:
+    """2024 guest servers refuse writes with 405 until the welcome modal is accepted."""
+    return _json("POST", "/settings", "settings", {"ethicsModalAccepted": True})
+
+
 def user(v2: bool = True) -> Request:
     return Request("GET", "/api/v2/user" if v2 else "/api/user", "user")

@@ -596,3 +596,28 @@ def test_error_body_kept_on_stream_requests(drive: Driver, fake: FakeHuggingChat
         drive.call("chat", "x")
     assert info.value.limit == "messagesPerMinute" and info.value.retry_after == 60
     assert "too many messages" in (info.value.body or "")
+
+
+def test_2024_welcome_modal_is_accepted_once(drive: Driver, fake: FakeHuggingChat) -> None:
+    from hfchat.testing.server import Response as FakeResponse
+
+    accepted: list[Any] = []
+
+    async def settings(req: Any) -> FakeResponse:
+        accepted.append(req)
+        return FakeResponse(200, b"{}", [("content-type", "application/json")])
+
+    fake.register_route("POST", "/settings", settings)
+    fake.inject(
+        "http",
+        status=405,
+        route="post",
+        body="You need to accept the welcome modal first",
+        content_type="text/plain",
+    )
+    assert drive.call("chat", "hello guest").text == "Echo: hello guest"
+    assert len(accepted) == 1
+    settings_req = next(q for q in fake.requests if q.path == "/settings")
+    assert settings_req.data == {"ethicsModalAccepted": True}
+    sends = [q.status for q in fake.requests if q.path.startswith("/conversation/")]
+    assert sends == [405, 200]
