@@ -52,6 +52,11 @@ DEFAULT_BASE_URL = "https://huggingface.co/chat"
 T = TypeVar("T")
 Op = Generator[Request, Response, T]
 
+_SESSION_SOURCES = {
+    "store": "the `hfchat login` store",
+    "env": "HUGGINGCHAT_COOKIE",
+    "argument": "the hf_chat_cookie argument",
+}
 _STREAM_TYPES = ("application/jsonl", "text/event-stream", "application/x-ndjson")
 
 
@@ -281,6 +286,15 @@ class ClientCore:
         raise self.error_from(req, resp)
 
     def error_from(self, req: Request, resp: Response, *, html: bool = False) -> HuggingChatError:
+        err = self._error_from(req, resp, html=html)
+        if isinstance(err, AuthenticationError) and not err.welcome_modal:
+            where = _SESSION_SOURCES.get(self.cookies.source)
+            if where:
+                err.message = f"the session from {where} was refused (expired?): {err.message}"
+                err.args = (err.message,)
+        return err
+
+    def _error_from(self, req: Request, resp: Response, *, html: bool = False) -> HuggingChatError:
         body = _scrub(resp.body[:4000], self.cookies.secrets())
         info = resp.info()
         if html:

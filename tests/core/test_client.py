@@ -621,3 +621,16 @@ def test_2024_welcome_modal_is_accepted_once(drive: Driver, fake: FakeHuggingCha
     assert settings_req.data == {"ethicsModalAccepted": True}
     sends = [q.status for q in fake.requests if q.path.startswith("/conversation/")]
     assert sends == [405, 200]
+
+
+def test_an_expired_stored_session_says_so(fake: FakeHuggingChat) -> None:
+    from hfchat import store
+
+    with FakeHuggingChat(require_login=True) as f:
+        store.save(f.base_url, {"hf-chat": "an-expired-session-value"})
+        with HuggingChatClient(base_url=f.base_url, model="fake/echo") as c:
+            with pytest.raises(AuthenticationError) as info:
+                c.chat("x")
+    text = str(info.value)
+    assert "the `hfchat login` store" in text and "expired" in text and "hfchat login" in text
+    assert "an-expired-session-value" not in text
