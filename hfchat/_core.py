@@ -665,6 +665,19 @@ class ClientCore:
         with self.lock:
             self.cookies = SessionCookies(cookies, "store")
 
+    def stop_request(self, turn: ActiveTurn) -> Request:
+        """Stop the generation of a turn whose stream the caller abandoned."""
+        text = turn.assembler.partial_text
+        return routes.stop_generating(
+            turn.plan.conversation_id or "",
+            turn.assembler.result.generation_id,
+            len(text) if self.generation == "2026" else None,
+        )
+
+    @staticmethod
+    def stop_failed(exc: HuggingChatError) -> None:
+        log.debug("could not stop an abandoned generation: %s", exc)
+
     def idle_error(self, turn: ActiveTurn) -> StreamTimeoutError:
         text, reasoning = turn.partial()
         return StreamTimeoutError(

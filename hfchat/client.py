@@ -43,7 +43,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from typing import Any, TypeVar
 
 from curl_cffi import requests as curl
@@ -262,7 +262,7 @@ class HuggingChatClient(_Common):
 
     def _stream_turn(self, turn: ActiveTurn) -> Iterator[Event]:
         raw, session = self._open_stream(turn.request)
-        finished = False
+        finished = abandoned = False
         feed = turn.feed_function()
         try:
             try:
@@ -279,8 +279,16 @@ class HuggingChatClient(_Common):
             if self._core.config.resolve_message_ids:
                 self._run(self._core.op_resolve_message_id(turn))
             yield from events
+        except GeneratorExit:
+            abandoned = not finished
+            raise
         finally:
             close_stream(raw, finished, lambda discard=False: self._release(session, discard))
+            if abandoned:  # the caller stopped reading: stop the server's generation too
+                try:
+                    self._send(self._core.stop_request(turn))
+                except HuggingChatError as exc:
+                    self._core.stop_failed(exc)
 
     # -- public API -----------------------------------------------------------------------------
     def __enter__(self) -> HuggingChatClient:
@@ -481,10 +489,10 @@ class AsyncHuggingChatClient(_Common):
                 await asyncio.sleep(delay)  # retry backoff
                 attempt += 1
 
-    async def _stream_turn(self, turn: ActiveTurn) -> AsyncIterator[Event]:
+    async def _stream_turn(self, turn: ActiveTurn) -> AsyncGenerator[Event, None]:
         session = self._get_session()
         raw = await self._open_stream(turn.request)
-        finished = False
+        finished = abandoned = False
         feed = turn.feed_function()
         try:
             try:
@@ -501,8 +509,16 @@ class AsyncHuggingChatClient(_Common):
                 await self._run(self._core.op_resolve_message_id(turn))
             for ev in events:
                 yield ev
+        except GeneratorExit:
+            abandoned = not finished
+            raise
         finally:
             await aclose_stream(raw, session, finished)
+            if abandoned:  # the caller stopped reading: stop the server's generation too
+                try:
+                    await self._send(self._core.stop_request(turn))
+                except HuggingChatError as exc:
+                    self._core.stop_failed(exc)
 
     # -- public API -----------------------------------------------------------------------------
     async def __aenter__(self) -> AsyncHuggingChatClient:
@@ -594,8 +610,12 @@ class AsyncHuggingChatClient(_Common):
                 conversation_id=conversation_id,
             )
         )
-        async for ev in self._stream_turn(turn):
-            yield ev
+        events = self._stream_turn(turn)
+        try:
+            async for ev in events:
+                yield ev
+        finally:
+            await events.aclose()  # async generators do not close their inner ones by themselves
 
     async def chat(self, messages: str | Sequence[ChatMessage], **kwargs: Any) -> TurnResult:
         async for ev in self.stream_chat(messages, **kwargs):

@@ -634,3 +634,36 @@ def test_an_expired_stored_session_says_so(fake: FakeHuggingChat) -> None:
     text = str(info.value)
     assert "the `hfchat login` store" in text and "expired" in text and "hfchat login" in text
     assert "an-expired-session-value" not in text
+
+
+def test_abandoned_stream_stops_the_server_generation(drive: Driver, fake: FakeHuggingChat) -> None:
+    def go(c: Any) -> Any:
+        if drive.mode == "sync":
+            stream = c.stream_chat("go on", model="fake/slow")
+            for ev in stream:
+                if isinstance(ev, TextDelta):
+                    break
+            stream.close()
+            return None
+
+        async def a() -> None:
+            stream = c.stream_chat("go on", model="fake/slow")
+            async for ev in stream:
+                if isinstance(ev, TextDelta):
+                    break
+            await stream.aclose()
+
+        return a()
+
+    drive.session(go)
+    stops = [q for q in fake.requests if q.path.endswith("/stop-generating")]
+    assert len(stops) == 1
+    assert stops[0].data["generationId"] == fake.requests[1].data["generationId"]
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        conv = next(iter(fake.conversations.values()))
+        if conv["messages"][-1].get("interrupted"):
+            break
+        time.sleep(0.05)
+    assert conv["messages"][-1]["interrupted"] is True
+    assert len(conv["messages"][-1]["content"]) < 100  # stopped early, not 50 tokens long
