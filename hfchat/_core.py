@@ -476,6 +476,10 @@ class ClientCore:
         yield routes.delete_conversation(cid, v2=gen == "2026")
         with self.lock:
             self.index.forget_conversation(cid)
+        self.forget_created(cid)
+
+    def forget_created(self, cid: str) -> None:
+        with self.lock:
             if cid in self.created:
                 self.created.remove(cid)
 
@@ -536,7 +540,9 @@ class ClientCore:
             plan.conversation_id = conversation_id
             plan.parent_id = conv.last_message_id
             plan.pending = None
-            plan.inputs = fold_turns(tail)
+            # the conversation's system prompt is fixed on the server: tool instructions for
+            # this call travel with the message instead
+            plan.inputs = f"{extra}\n\n{fold_turns(tail)}" if extra else fold_turns(tail)
             plan.files = [f for m in tail for f in m.files]
         else:
             with self.lock:

@@ -339,7 +339,7 @@ class HuggingChatClient(_Common):
                 self.delete_conversation(cid)
                 n += 1
             except HuggingChatError:
-                self._core.created.remove(cid) if cid in self._core.created else None
+                self._core.forget_created(cid)  # gone already, or not ours to delete
         return n
 
     def rename_conversation(self, conversation_id: str, title: str) -> None:
@@ -565,7 +565,7 @@ class AsyncHuggingChatClient(_Common):
                 await self.delete_conversation(cid)
                 n += 1
             except HuggingChatError:
-                self._core.created.remove(cid) if cid in self._core.created else None
+                self._core.forget_created(cid)  # gone already, or not ours to delete
         return n
 
     async def rename_conversation(self, conversation_id: str, title: str) -> None:

@@ -667,3 +667,19 @@ def test_abandoned_stream_stops_the_server_generation(drive: Driver, fake: FakeH
         time.sleep(0.05)
     assert conv["messages"][-1]["interrupted"] is True
     assert len(conv["messages"][-1]["content"]) < 100  # stopped early, not 50 tokens long
+
+
+def test_tools_with_a_pinned_conversation_travel_with_the_message(fake: FakeHuggingChat) -> None:
+    from hfchat import ToolSpec
+
+    with HuggingChatClient(base_url=fake.base_url, model="fake/echo") as c:
+        first = c.chat("hello")
+        fake.script('{"tool_calls":[{"name":"lookup","arguments":{"q":"x"}}]}')
+        r = c.chat(
+            [ChatMessage("user", "look it up")],
+            conversation_id=first.conversation_id,
+            tools=[ToolSpec("lookup", "Look things up")],
+        )
+    assert [t.name for t in r.tool_calls] == ["lookup"] and r.text == ""
+    inputs = fake.requests[-1].data["inputs"]
+    assert "# Tools" in inputs and inputs.endswith("look it up")
