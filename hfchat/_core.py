@@ -44,7 +44,7 @@ from .protocol.think import split_think
 from .protocol.turn import TurnAssembler
 from .tools import ToolCallBuffer, ToolSpec, tool_prompt
 
-__all__ = ["ActiveTurn", "ClientCore", "ClientOptions", "Op"]
+__all__ = ["ActiveTurn", "ClientCore", "ClientOptions", "Op", "TurnOptions"]
 
 log = logging.getLogger("hfchat")
 
@@ -129,6 +129,16 @@ class ActiveTurn:
         self.ended = True
         out.append(end)
         return out
+
+
+class TurnOptions(TypedDict, total=False):
+    """Per-call options of ``stream_chat`` and ``chat``."""
+
+    model: str | None
+    tools: Sequence[ToolSpec] | None
+    tool_choice: str | None
+    web_search: bool | None
+    conversation_id: str | None
 
 
 class ClientOptions(TypedDict, total=False):
@@ -477,6 +487,17 @@ class ClientCore:
         with self.lock:
             self.index.forget_conversation(cid)
         self.forget_created(cid)
+
+    def op_delete_created(self) -> Op[int]:
+        """Delete every conversation this client created; the number deleted."""
+        deleted = 0
+        for cid in list(self.created):
+            try:
+                yield from self.op_delete(cid)
+                deleted += 1
+            except HuggingChatError:
+                self.forget_created(cid)  # gone already, or not ours to delete
+        return deleted
 
     def forget_created(self, cid: str) -> None:
         with self.lock:

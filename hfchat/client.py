@@ -49,7 +49,7 @@ from typing import Any, TypeVar
 from curl_cffi import requests as curl
 from typing_extensions import Unpack
 
-from ._core import ActiveTurn, ClientCore, ClientOptions, Op, user_agent
+from ._core import ActiveTurn, ClientCore, ClientOptions, Op, TurnOptions, user_agent
 from ._transport import (
     TRANSPORT_ERRORS,
     IdleTimeout,
@@ -69,7 +69,6 @@ from .events import Event, TurnEnd, TurnResult
 from .protocol import routes
 from .protocol.bodies import ConversationInfo, ConversationSummary, ModelInfo
 from .protocol.routes import Request
-from .tools import ToolSpec
 
 __all__ = ["AsyncHuggingChatClient", "HuggingChatClient", "client_pair"]
 
@@ -333,14 +332,7 @@ class HuggingChatClient(_Common):
 
     def delete_created_conversations(self) -> int:
         """Delete every conversation this client created; the number deleted."""
-        n = 0
-        for cid in list(self._core.created):
-            try:
-                self.delete_conversation(cid)
-                n += 1
-            except HuggingChatError:
-                self._core.forget_created(cid)  # gone already, or not ours to delete
-        return n
+        return self._run(self._core.op_delete_created())
 
     def rename_conversation(self, conversation_id: str, title: str) -> None:
         self._run(self._core.op_rename(conversation_id, title))
@@ -365,35 +357,22 @@ class HuggingChatClient(_Common):
         return self._run(self._core.op_user())
 
     def stream_chat(
-        self,
-        messages: str | Sequence[ChatMessage],
-        *,
-        model: str | None = None,
-        tools: Sequence[ToolSpec] | None = None,
-        tool_choice: str | None = None,
-        web_search: bool | None = None,
-        conversation_id: str | None = None,
+        self, messages: str | Sequence[ChatMessage], **options: Unpack[TurnOptions]
     ) -> Iterator[Event]:
-        """Send a turn and yield its events; the last one is :class:`TurnEnd`."""
-        turn = self._run(
-            self._core.op_begin_turn(
-                _messages(messages),
-                model=model,
-                tools=tools,
-                tool_choice=tool_choice,
-                web_search=web_search,
-                conversation_id=conversation_id,
-            )
-        )
+        """Send a turn and yield its events; the last one is :class:`TurnEnd`.
+
+        ``messages`` is a list of :class:`ChatMessage` (or one user text). Options: ``model``,
+        ``tools`` and ``tool_choice`` (prompt-emulated tool calling), ``web_search``,
+        ``conversation_id`` (continue that server conversation).
+        """
+        turn = self._run(self._core.op_begin_turn(_messages(messages), **options))
         yield from self._stream_turn(turn)
 
     def chat(
-        self,
-        messages: str | Sequence[ChatMessage],
-        **kwargs: Any,
+        self, messages: str | Sequence[ChatMessage], **options: Unpack[TurnOptions]
     ) -> TurnResult:
         """Send a turn and return its :class:`TurnResult`."""
-        for ev in self.stream_chat(messages, **kwargs):
+        for ev in self.stream_chat(messages, **options):
             if type(ev) is TurnEnd:
                 return ev.result
         raise AssertionError("a stream always ends with TurnEnd")  # pragma: no cover
@@ -559,14 +538,8 @@ class AsyncHuggingChatClient(_Common):
         await self._run(self._core.op_delete(conversation_id))
 
     async def delete_created_conversations(self) -> int:
-        n = 0
-        for cid in list(self._core.created):
-            try:
-                await self.delete_conversation(cid)
-                n += 1
-            except HuggingChatError:
-                self._core.forget_created(cid)  # gone already, or not ours to delete
-        return n
+        """Delete every conversation this client created; the number deleted."""
+        return await self._run(self._core.op_delete_created())
 
     async def rename_conversation(self, conversation_id: str, title: str) -> None:
         await self._run(self._core.op_rename(conversation_id, title))
@@ -591,25 +564,10 @@ class AsyncHuggingChatClient(_Common):
         return await self._run(self._core.op_user())
 
     async def stream_chat(
-        self,
-        messages: str | Sequence[ChatMessage],
-        *,
-        model: str | None = None,
-        tools: Sequence[ToolSpec] | None = None,
-        tool_choice: str | None = None,
-        web_search: bool | None = None,
-        conversation_id: str | None = None,
+        self, messages: str | Sequence[ChatMessage], **options: Unpack[TurnOptions]
     ) -> AsyncIterator[Event]:
-        turn = await self._run(
-            self._core.op_begin_turn(
-                _messages(messages),
-                model=model,
-                tools=tools,
-                tool_choice=tool_choice,
-                web_search=web_search,
-                conversation_id=conversation_id,
-            )
-        )
+        """Async :meth:`HuggingChatClient.stream_chat`."""
+        turn = await self._run(self._core.op_begin_turn(_messages(messages), **options))
         events = self._stream_turn(turn)
         try:
             async for ev in events:
@@ -617,8 +575,11 @@ class AsyncHuggingChatClient(_Common):
         finally:
             await events.aclose()  # async generators do not close their inner ones by themselves
 
-    async def chat(self, messages: str | Sequence[ChatMessage], **kwargs: Any) -> TurnResult:
-        async for ev in self.stream_chat(messages, **kwargs):
+    async def chat(
+        self, messages: str | Sequence[ChatMessage], **options: Unpack[TurnOptions]
+    ) -> TurnResult:
+        """Async :meth:`HuggingChatClient.chat`."""
+        async for ev in self.stream_chat(messages, **options):
             if type(ev) is TurnEnd:
                 return ev.result
         raise AssertionError("a stream always ends with TurnEnd")  # pragma: no cover
