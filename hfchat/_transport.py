@@ -33,6 +33,7 @@ __all__ = [
 ]
 
 TRANSPORT_ERRORS = (CurlError, cx.RequestException)
+_timeout = getattr(asyncio, "timeout", None)
 _TIMEOUT_CODES = {28}
 _CONNECT_CODES = {5, 6, 7, 35}  # proxy/host resolution, connect, TLS handshake: nothing sent
 
@@ -187,7 +188,11 @@ async def aiter_stream(raw: Any, idle: float) -> AsyncIterator[bytes]:
             chunk = q.get_nowait()  # the common case under load: no timer, no task
         except asyncio.QueueEmpty:
             try:
-                chunk = await asyncio.wait_for(q.get(), idle)
+                if _timeout is not None:  # 3.11+: a timer on this task, no extra task
+                    async with _timeout(idle):
+                        chunk = await q.get()
+                else:
+                    chunk = await asyncio.wait_for(q.get(), idle)
             except asyncio.TimeoutError:
                 raise IdleTimeout from None
         if chunk is STREAM_END:

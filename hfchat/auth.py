@@ -176,7 +176,11 @@ class SessionCookies:
         return dict(self._values)
 
     def absorb(self, set_cookie_headers: Iterable[str]) -> None:
+        current = self._values.get(COOKIE_NAME)
+        unchanged = f"{COOKIE_NAME}={current};" if current else None
         for raw in set_cookie_headers:
+            if unchanged is not None and raw.startswith(unchanged):
+                continue  # the server re-sends the same session on every POST
             jar: SimpleCookie = SimpleCookie()
             try:
                 jar.load(raw)
