@@ -1,13 +1,13 @@
-"""Shared test set-up: the emulator fixtures, isolation from the developer's credentials, and
-the opt-in live tests (marker ``live``; they run only when ``HUGGINGCHAT_COOKIE`` is set)."""
+"""Shared test set-up: isolation from the developer's credentials, and the opt-in live tests
+(marker ``live``; they run only when ``HUGGINGCHAT_COOKIE`` is set). The emulator fixtures
+(``huggingchat_emulator``, ``huggingchat_emulator_2024``) come from the package's pytest plugin
+(entry point ``pytest11``), as they do in users' own test suites."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
-
-pytest_plugins = ["hfchat.testing.pytest_plugin"]
 
 LIVE_COOKIE = os.environ.get("HUGGINGCHAT_COOKIE") or None
 

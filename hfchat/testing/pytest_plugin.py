@@ -1,8 +1,7 @@
 """Pytest fixtures yielding a started :class:`~hfchat.testing.FakeHuggingChat` per test.
 
-Enable with ``pytest_plugins = ["hfchat.testing.pytest_plugin"]`` in a root ``conftest.py`` (or a
-``pytest11`` entry point), then ask for ``huggingchat_emulator`` (2026 server) or
-``huggingchat_emulator_2024`` (v0.9.4 server).
+Installed with the package as a pytest plugin (entry point ``pytest11``), so any test can ask for
+``huggingchat_emulator`` (2026 server) or ``huggingchat_emulator_2024`` (v0.9.4 server).
 """
 
 from __future__ import annotations
