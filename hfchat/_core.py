@@ -88,16 +88,29 @@ class ActiveTurn:
     ended: bool = False
     node: NodeRef | None = None
     result: TurnResult | None = None
+    resumed: bool = False
 
     def partial(self) -> tuple[str, str]:
         return self.assembler.partial_text, self.assembler.partial_reasoning
 
     def feed_function(self) -> Callable[[bytes], list[Event]]:
-        """What the shells call per chunk: the assembler itself unless tools are bound."""
+        """What the shells call per chunk: the assembler itself unless tools are bound (or the
+        answer is being resumed from the replay route)."""
+        if self.resumed:
+            return self.feed_replay
         return self.assembler.feed if self.buffer is None else self.feed
 
+    def start_replay(self) -> None:
+        self.resumed = True
+        self.assembler.start_replay()
+
+    def feed_replay(self, data: bytes) -> list[Event]:
+        return self._buffered(self.assembler.feed_replay(data))
+
     def feed(self, data: bytes) -> list[Event]:
-        events = self.assembler.feed(data)
+        return self._buffered(self.assembler.feed(data))
+
+    def _buffered(self, events: list[Event]) -> list[Event]:
         if self.buffer is None or not events:
             return events
         out: list[Event] = []
@@ -691,6 +704,15 @@ class ClientCore:
         """Use the cookies a fresh browser login captured."""
         with self.lock:
             self.cookies = SessionCookies(cookies, "store")
+
+    def resume_request(self, turn: ActiveTurn) -> Request | None:
+        """After a connection cut mid-answer: the replay request that resumes it (2026 servers,
+        once per turn), or None when the answer cannot be resumed."""
+        gid = turn.assembler.result.generation_id
+        if turn.resumed or self.generation != "2026" or not gid or not turn.plan.conversation_id:
+            return None
+        log.info("the answer stream broke; resuming it from the server's replay")
+        return routes.replay_stream(turn.plan.conversation_id, gid)
 
     def stop_request(self, turn: ActiveTurn) -> Request:
         """Stop the generation of a turn whose stream the caller abandoned."""

@@ -43,7 +43,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from curl_cffi import requests as curl
@@ -262,17 +262,27 @@ class HuggingChatClient(_Common):
     def _stream_turn(self, turn: ActiveTurn) -> Iterator[Event]:
         raw, session = self._open_stream(turn.request)
         finished = abandoned = False
-        feed = turn.feed_function()
         try:
-            try:
-                for chunk in iter_stream(raw, self._core.config.timeout.read):
-                    events = feed(chunk)
-                    if events:
-                        yield from events
-            except IdleTimeout:
-                raise self._core.idle_error(turn) from None
-            except TRANSPORT_ERRORS as exc:
-                raise mapped_error(exc, turn.partial) from None
+            while True:
+                feed = turn.feed_function()
+                try:
+                    for chunk in iter_stream(raw, self._core.config.timeout.read):
+                        events = feed(chunk)
+                        if events:
+                            yield from events
+                    break
+                except IdleTimeout:
+                    raise self._core.idle_error(turn) from None
+                except TRANSPORT_ERRORS as exc:
+                    resume = self._core.resume_request(turn)
+                    if resume is None:
+                        raise mapped_error(exc, turn.partial) from None
+                    close_stream(raw, False, self._releaser(session))
+                    try:
+                        raw, session = self._open_stream(resume)
+                    except HuggingChatError:
+                        raise mapped_error(exc, turn.partial) from None
+                    turn.start_replay()
             finished = True
             events = turn.close()
             if self._core.config.resolve_message_ids:
@@ -282,12 +292,15 @@ class HuggingChatClient(_Common):
             abandoned = not finished
             raise
         finally:
-            close_stream(raw, finished, lambda discard=False: self._release(session, discard))
+            close_stream(raw, finished, self._releaser(session))
             if abandoned:  # the caller stopped reading: stop the server's generation too
                 try:
                     self._send(self._core.stop_request(turn))
                 except HuggingChatError as exc:
                     self._core.stop_failed(exc)
+
+    def _releaser(self, session: curl.Session) -> Callable[..., None]:
+        return lambda discard=False: self._release(session, discard)
 
     # -- public API -----------------------------------------------------------------------------
     def __enter__(self) -> HuggingChatClient:
@@ -472,16 +485,26 @@ class AsyncHuggingChatClient(_Common):
         session = self._get_session()
         raw = await self._open_stream(turn.request)
         finished = abandoned = False
-        feed = turn.feed_function()
         try:
-            try:
-                async for chunk in aiter_stream(raw, self._core.config.timeout.read):
-                    for ev in feed(chunk):
-                        yield ev
-            except IdleTimeout:
-                raise self._core.idle_error(turn) from None
-            except TRANSPORT_ERRORS as exc:
-                raise mapped_error(exc, turn.partial) from None
+            while True:
+                feed = turn.feed_function()
+                try:
+                    async for chunk in aiter_stream(raw, self._core.config.timeout.read):
+                        for ev in feed(chunk):
+                            yield ev
+                    break
+                except IdleTimeout:
+                    raise self._core.idle_error(turn) from None
+                except TRANSPORT_ERRORS as exc:
+                    resume = self._core.resume_request(turn)
+                    if resume is None:
+                        raise mapped_error(exc, turn.partial) from None
+                    await aclose_stream(raw, session, False)
+                    try:
+                        raw = await self._open_stream(resume)
+                    except HuggingChatError:
+                        raise mapped_error(exc, turn.partial) from None
+                    turn.start_replay()
             finished = True
             events = turn.close()
             if self._core.config.resolve_message_ids:

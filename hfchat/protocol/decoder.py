@@ -25,6 +25,10 @@ class LineDecoder:
         self._buf = b""
         self._max = max_line_bytes
 
+    @property
+    def max_line_bytes(self) -> int:
+        return self._max
+
     def feed(self, data: bytes) -> list[bytes]:
         """Complete, non-blank lines (stripped) found so far."""
         if self._buf:

@@ -29,6 +29,7 @@ __all__ = [
     "list_conversations",
     "list_models",
     "rename_conversation",
+    "replay_stream",
     "send_message",
     "share_conversation",
     "stop_generating",
@@ -185,6 +186,19 @@ def stop_generating(
     if seen_content_length is not None:
         payload["seenContentLength"] = seen_content_length
     return _json("POST", f"/conversation/{cid}/stop-generating", "stop", payload)
+
+
+def replay_stream(cid: str, generation_id: str, from_seq: int = 0) -> Request:
+    """The 2026 replay of a generation (SSE), to resume an answer whose connection broke."""
+    check_conversation_id(cid)
+    query = urlencode({"fromSeq": from_seq, "generationId": generation_id})
+    return Request(
+        "GET",
+        f"/conversation/{cid}/stream?{query}",
+        "stream",
+        {"accept": "text/event-stream"},
+        stream=True,
+    )
 
 
 def delete_conversation(cid: str, v2: bool = True) -> Request:

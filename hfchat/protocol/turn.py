@@ -37,6 +37,7 @@ from ..events import (
 )
 from .decoder import DEFAULT_MAX_LINE_BYTES, LineDecoder, LineTooLong
 from .sources import SourceList, is_web_tool, sources_from_tool_outputs
+from .sse import SSEDecoder
 from .think import ThinkSplitter, split_think, strip_think
 
 __all__ = ["TurnAssembler", "stream_error_from_status"]
@@ -91,6 +92,9 @@ class TurnAssembler:
         "_lines",
         "_raw",
         "_reasoning",
+        "_replay",
+        "_replay_seen",
+        "_replay_skip",
         "_splitter",
         "_text",
         "result",
@@ -115,6 +119,9 @@ class TurnAssembler:
         self._final: dict[str, Any] | None = None
         self._elicitation: dict[str, Any] | None = None
         self._done = False
+        self._replay: SSEDecoder | None = None
+        self._replay_seen = 0
+        self._replay_skip = 0
         self.sources = SourceList()
         self.result = TurnResult(
             conversation_id=conversation_id,
@@ -188,6 +195,44 @@ class TurnAssembler:
                 raise self.stream_error("tool needs user input (MCP elicitation)")
             raise self.stream_error("the stream ended before the final answer")
         self._finish(out)
+        return out
+
+    # -- resuming after a cut (2026 replay route) -----------------------------------------------
+    def start_replay(self) -> None:
+        """The answer goes on from a replay of the whole generation (SSE, tokens merged):
+        what was already streamed is skipped and the rest is emitted once."""
+        self._replay = SSEDecoder()
+        self._replay_seen = 0
+        self._replay_skip = sum(len(t) for t in self._raw)
+        self._lines = LineDecoder(self._lines.max_line_bytes)  # the cut line is gone
+
+    def feed_replay(self, data: bytes) -> list[Event]:
+        assert self._replay is not None, "start_replay() first"
+        out: list[Event] = []
+        for sse in self._replay.feed(data):
+            if sse.event != "update":
+                continue  # "end" closes the stream; close() judges the outcome
+            try:
+                update = json.loads(sse.data)
+            except ValueError:
+                raise self._malformed(sse.data.encode()) from None
+            if type(update) is not dict:
+                raise self._protocol_error("a replayed update that is not an object")
+            kind = update.get("type")
+            if kind == "stream":
+                token = update.get("token")
+                if isinstance(token, str) and token:
+                    token = token.replace(_NUL, "")
+                    start = self._replay_seen
+                    self._replay_seen += len(token)
+                    if self._replay_seen > self._replay_skip:
+                        self._token(token[max(self._replay_skip - start, 0) :], out)
+                continue
+            if (kind == "title" and self.result.title is not None) or (
+                kind == "routerMetadata" and self.result.router is not None
+            ):
+                continue  # seen before the cut
+            self._update(update, out)
         return out
 
     # -- lines ------------------------------------------------------------------------------

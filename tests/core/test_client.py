@@ -404,9 +404,36 @@ def test_status_error_mid_stream_keeps_partial(
     assert len([q for q in fake.requests if q.path.startswith("/conversation/")]) == 1
 
 
-def test_connection_cut_mid_stream(drive: Driver, fake: FakeHuggingChat) -> None:
+def test_connection_cut_mid_stream_is_resumed_from_the_replay(
+    drive: Driver, fake: FakeHuggingChat
+) -> None:
     fake.inject("cut", after_tokens=2)
-    with pytest.raises(StreamError) as info:
+    events = drive.stream("one two three four five")
+    r = result(events)
+    assert text(events) == r.text == "Echo: one two three four five"  # each piece exactly once
+    assert r.title  # not repeated by the replay
+    assert len([e for e in events if type(e).__name__ == "Title"]) == 1
+    replays = [q for q in fake.requests if q.path.endswith("/stream")]
+    assert len(replays) == 1 and replays[0].query["generationId"] == r.generation_id
+    sends = [q for q in fake.requests if q.method == "POST" and q.path.count("/") == 2]
+    assert len(sends) == 1  # resumed, never sent again
+
+
+def test_connection_cut_without_a_replay_keeps_partial(
+    drive: Driver, fake: FakeHuggingChat
+) -> None:
+    with FakeHuggingChat(generation="2024") as old:
+        old.inject("cut", after_tokens=2)
+        d = Driver(drive.mode, base_url=old.base_url, model="fake/echo")
+        with pytest.raises(StreamError) as info:
+            d.stream("one two three four")
+    assert info.value.partial_text == text(d.seen) != ""
+
+
+def test_failed_replay_raises_the_cut_with_partial(drive: Driver, fake: FakeHuggingChat) -> None:
+    fake.inject("cut", after_tokens=2)
+    fake.inject("http", status=500, route="stream", times=5)  # more than the retries
+    with pytest.raises(StreamError, match="mid-stream") as info:
         drive.stream("one two three four")
     assert info.value.partial_text == text(drive.seen) != ""
 

@@ -99,7 +99,6 @@ async def test_image_for_a_model_that_is_not_multimodal(make_llm: MakeLLM, mode:
 STREAM_FAULTS = [
     ("stream_error", dict(status_code=500, after_tokens=2), hfchat.StreamError),
     ("stream_error", dict(status_code=429, after_tokens=2), hfchat.RateLimitError),
-    ("cut", dict(after_tokens=2), hfchat.StreamError),
     ("malformed_line", dict(after_tokens=2), hfchat.StreamProtocolError),
 ]
 

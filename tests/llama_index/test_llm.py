@@ -285,7 +285,7 @@ def test_stream_error_keeps_what_was_streamed(llm: HuggingChatLLM, fake: FakeHug
 
 
 async def test_astream_error(llm: HuggingChatLLM, fake: FakeHuggingChat) -> None:
-    fake.inject("cut", after_tokens=2)
+    fake.inject("truncated_final")
     with pytest.raises(hfchat.StreamError):
         async for _ in await llm.astream_chat(USER):
             pass
