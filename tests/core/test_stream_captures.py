@@ -175,3 +175,35 @@ def test_final_text_longer_than_streamed_emits_the_missing_suffix() -> None:
     events, r = run([data])
     assert text_of(events) == "Hello world"
     assert r.text == "Hello world"
+
+
+@pytest.mark.parametrize("cut_after", [0, 1, 3, 6])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_cut_stream_resumed_from_the_recorded_replay(cut_after: int, seed: int) -> None:
+    """head/04 cut after some lines, then continued from head/07 (the SSE replay of the same
+    generation, tokens merged): every piece of text arrives exactly once."""
+    live = head("04").split(b"\n")
+    replay = next((ROOT / "head").glob("07-*.sse")).read_bytes()
+    a = TurnAssembler(conversation_id="c" * 24, requested_model="m")
+    events: list[Event] = []
+    events += a.feed(b"\n".join(live[: cut_after + 1]) + b"\n" + live[cut_after + 1][:7])
+    a.start_replay()
+    for chunk in chunked(replay, seed):
+        events += a.feed_replay(chunk)
+    events += a.close()
+    r = events[-1].result  # type: ignore[union-attr]
+    assert text_of(events) == r.text == "Echo: Hello there, how are you today?"
+    assert [type(e).__name__ for e in events].count("Title") == 1
+    assert r.title and r.router is not None
+
+
+def test_sse_decoder_fields_comments_and_split_lines() -> None:
+    from hfchat.protocol.sse import SSEDecoder
+
+    d = SSEDecoder()
+    assert d.feed(b": heartbeat\n\nid: 3\nevent: upd") == []
+    events = d.feed(b'ate\ndata: {"a":\r\ndata: 1}\n\nevent: end\ndata: {}\n\n')
+    assert [(e.event, e.data, e.id) for e in events] == [
+        ("update", '{"a":\n1}', "3"),
+        ("end", "{}", "3"),
+    ]
