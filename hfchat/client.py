@@ -190,14 +190,19 @@ class HuggingChatClient(_Common):
                     self._release(session)
                 return self._core.check(req, resp)
             except HuggingChatError as exc:
-                if self._recover(exc):
-                    continue  # the cookie header is rebuilt from the core
-                delay = self._core.retry_delay(req, attempt, exc)
-                if delay is None:
-                    raise
-                self._core.retry_wait_note(req, exc, delay)
-                time.sleep(delay)  # retry backoff
-                attempt += 1
+                attempt = self._after_failure(req, attempt, exc)
+
+    def _after_failure(self, req: Request, attempt: int, exc: HuggingChatError) -> int:
+        """Recover from ``exc`` or wait before the next attempt (the next attempt's number);
+        raise ``exc`` when neither is possible."""
+        if self._recover(exc):
+            return attempt  # e.g. the cookie header is rebuilt from the core after a login
+        delay = self._core.retry_delay(req, attempt, exc)
+        if delay is None:
+            raise exc
+        self._core.retry_wait_note(req, exc, delay)
+        time.sleep(delay)  # retry backoff
+        return attempt + 1
 
     def _recover(self, exc: HuggingChatError) -> bool:
         """Recover from ``exc`` when the core knows how (welcome modal, ``auto_login``)."""
@@ -250,14 +255,7 @@ class HuggingChatClient(_Common):
             except HuggingChatError as exc:
                 if not released:
                     self._release(session)
-                if self._recover(exc):
-                    continue
-                delay = self._core.retry_delay(req, attempt, exc)
-                if delay is None:
-                    raise
-                self._core.retry_wait_note(req, exc, delay)
-                time.sleep(delay)  # retry backoff
-                attempt += 1
+                attempt = self._after_failure(req, attempt, exc)
 
     def _stream_turn(self, turn: ActiveTurn) -> Iterator[Event]:
         raw, session = self._open_stream(turn.request)
@@ -420,14 +418,18 @@ class AsyncHuggingChatClient(_Common):
                     resp = _response(raw, raw.content)
                 return self._core.check(req, resp)
             except HuggingChatError as exc:
-                if await self._recover(exc):
-                    continue
-                delay = self._core.retry_delay(req, attempt, exc)
-                if delay is None:
-                    raise
-                self._core.retry_wait_note(req, exc, delay)
-                await asyncio.sleep(delay)  # retry backoff
-                attempt += 1
+                attempt = await self._after_failure(req, attempt, exc)
+
+    async def _after_failure(self, req: Request, attempt: int, exc: HuggingChatError) -> int:
+        """Async :meth:`HuggingChatClient._after_failure`."""
+        if await self._recover(exc):
+            return attempt
+        delay = self._core.retry_delay(req, attempt, exc)
+        if delay is None:
+            raise exc
+        self._core.retry_wait_note(req, exc, delay)
+        await asyncio.sleep(delay)  # retry backoff
+        return attempt + 1
 
     async def _recover(self, exc: HuggingChatError) -> bool:
         """Recover from ``exc`` when the core knows how (welcome modal, ``auto_login``)."""
@@ -472,14 +474,7 @@ class AsyncHuggingChatClient(_Common):
                 self._core.absorb_cookies(head.set_cookies)
                 return raw
             except HuggingChatError as exc:
-                if await self._recover(exc):
-                    continue
-                delay = self._core.retry_delay(req, attempt, exc)
-                if delay is None:
-                    raise
-                self._core.retry_wait_note(req, exc, delay)
-                await asyncio.sleep(delay)  # retry backoff
-                attempt += 1
+                attempt = await self._after_failure(req, attempt, exc)
 
     async def _stream_turn(self, turn: ActiveTurn) -> AsyncGenerator[Event, None]:
         session = self._get_session()
