@@ -192,3 +192,16 @@ def test_login_redirect_and_page() -> None:
     assert isinstance(err, AuthenticationError) and "hfchat login" in str(err)
     err = classify_error(410, {}, b"Model not available anymore", route="send")
     assert isinstance(err, ModelNotFoundError)
+
+
+@pytest.mark.parametrize(("prefix", "status"), [("25", 403), ("26", 404)])
+def test_devalue_error_nodes_2024(prefix: str, status: int) -> None:
+    from hfchat._core import ClientCore
+    from hfchat._transport import Response
+
+    cap = load("v0.9.4", prefix)
+    core = ClientCore(base_url="http://127.0.0.1:1")
+    resp = Response(cap.status, cap.headers, [], cap.body, "http://127.0.0.1:1/x")
+    with pytest.raises(ConversationNotFoundError) as info:
+        core._read_devalue(resp, "6b0538a0b1f13adedd786170")
+    assert info.value.status_code == status
