@@ -25,44 +25,54 @@ from _emulator import emulator_process
 MODEL = "fake/fast"
 
 
+def _send_args(base: str, created: Any) -> dict[str, Any]:
+    """The raw send request after a raw create: URL, multipart body, cookie and Origin."""
+    cookie = created.headers.get("set-cookie", "").split(";")[0]
+    conv = created.json()
+    root = json.loads(conv["conversation"])["json"]["rootMessageId"]
+    data = json.dumps({"inputs": "go", "id": root, "selectedMcpServerNames": []})
+    body = b'--b\r\nContent-Disposition: form-data; name="data"\r\n\r\n' + data.encode()
+    return {
+        "url": f"{base}/conversation/{conv['conversationId']}",
+        "data": body + b"\r\n--b--\r\n",
+        "headers": {
+            "cookie": cookie,
+            "origin": base,
+            "content-type": "multipart/form-data; boundary=b",
+        },
+        "stream": True,
+    }
+
+
+class _Floor:
+    """The floor's per-chunk work: split lines, json.loads, strip padding, count tokens."""
+
+    def __init__(self) -> None:
+        self.buf = b""
+        self.tokens = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.buf += chunk
+        *lines, self.buf = self.buf.split(b"\n")
+        for line in lines:
+            if line.strip():
+                u = json.loads(line)
+                if u.get("type") == "stream":
+                    u["token"].replace("\x00", "")
+                    self.tokens += 1
+
+
 def raw_floor(base: str, tokens: int) -> int:
     from curl_cffi import requests as curl
 
     with curl.Session(impersonate="chrome") as s:
-        r = s.post(f"{base}/conversation", json={"model": MODEL}, discard_cookies=True)
-        cookie = r.headers.get("set-cookie", "").split(";")[0]
-        conv = r.json()
-        root = json.loads(conv["conversation"])["json"]["rootMessageId"]
-        data = json.dumps({"inputs": "go", "id": root, "selectedMcpServerNames": []})
-        body = (
-            b'--b\r\nContent-Disposition: form-data; name="data"\r\n\r\n'
-            + data.encode()
-            + b"\r\n--b--\r\n"
-        )
-        resp = s.post(
-            f"{base}/conversation/{conv['conversationId']}",
-            data=body,
-            headers={
-                "cookie": cookie,
-                "origin": base,
-                "content-type": "multipart/form-data; boundary=b",
-            },
-            stream=True,
-        )
-        n = 0
-        buf = b""
+        created = s.post(f"{base}/conversation", json={"model": MODEL}, discard_cookies=True)
+        resp = s.post(**_send_args(base, created))
+        floor = _Floor()
         for chunk in resp.iter_content():
-            buf += chunk
-            *lines, buf = buf.split(b"\n")
-            for line in lines:
-                if not line.strip():
-                    continue
-                u = json.loads(line)
-                if u.get("type") == "stream":
-                    u["token"].replace("\x00", "")
-                    n += 1
+            floor.feed(chunk)
         resp.close()
-        return n
+        return floor.tokens
 
 
 def raw_floor_async(base: str, tokens: int) -> int:
@@ -70,40 +80,15 @@ def raw_floor_async(base: str, tokens: int) -> int:
 
     async def go() -> int:
         async with curl.AsyncSession(impersonate="chrome") as s:
-            r = await s.post(f"{base}/conversation", json={"model": MODEL}, discard_cookies=True)
-            cookie = r.headers.get("set-cookie", "").split(";")[0]
-            conv = r.json()
-            root = json.loads(conv["conversation"])["json"]["rootMessageId"]
-            data = json.dumps({"inputs": "go", "id": root, "selectedMcpServerNames": []})
-            body = (
-                b'--b\r\nContent-Disposition: form-data; name="data"\r\n\r\n'
-                + data.encode()
-                + b"\r\n--b--\r\n"
+            created = await s.post(
+                f"{base}/conversation", json={"model": MODEL}, discard_cookies=True
             )
-            resp = await s.post(
-                f"{base}/conversation/{conv['conversationId']}",
-                data=body,
-                headers={
-                    "cookie": cookie,
-                    "origin": base,
-                    "content-type": "multipart/form-data; boundary=b",
-                },
-                stream=True,
-            )
-            n = 0
-            buf = b""
+            resp = await s.post(**_send_args(base, created))
+            floor = _Floor()
             async for chunk in resp.aiter_content():
-                buf += chunk
-                *lines, buf = buf.split(b"\n")
-                for line in lines:
-                    if not line.strip():
-                        continue
-                    u = json.loads(line)
-                    if u.get("type") == "stream":
-                        u["token"].replace("\x00", "")
-                        n += 1
+                floor.feed(chunk)
             await resp.aclose()
-            return n
+            return floor.tokens
 
     return asyncio.run(go())
 
