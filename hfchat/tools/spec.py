@@ -63,7 +63,9 @@ def spec_from_openai(tool: Mapping[str, Any]) -> ToolSpec:
 _KEYWORDS = {"auto": "auto", "none": "none", "any": "required", "required": "required"}
 
 
-def normalize_tool_choice(choice: Any, names: Iterable[str], *, required: bool = False) -> str:
+def normalize_tool_choice(
+    choice: Any, names: Iterable[str] | None, *, required: bool = False
+) -> str:
     """Any framework's ``tool_choice`` as the core's: ``"auto"``, ``"none"``, ``"required"`` or
     the name of the one tool that must be called.
 
@@ -71,9 +73,10 @@ def normalize_tool_choice(choice: Any, names: Iterable[str], *, required: bool =
     ``"auto"``, ``"none"``, ``"any"``, ``"required"`` or a bound tool's name, and the dict forms
     ``{"type": "function", "function": {"name": ...}}`` (OpenAI), ``{"type": "tool", "name":
     ...}`` (Anthropic) and ``{"type": "auto" | "any" | "none" | "required"}``. Anything else,
-    or a name that is not bound, is a :class:`~hfchat.errors.ConfigurationError`.
+    or a name that is not bound, is a :class:`~hfchat.errors.ConfigurationError` (``names``
+    None: any name is accepted).
     """
-    bound = list(names)
+    bound = None if names is None else list(names)
     if choice is None or choice is False:
         return "required" if required else "auto"
     if choice is True:
@@ -94,7 +97,7 @@ def normalize_tool_choice(choice: Any, names: Iterable[str], *, required: bool =
     if choice in _KEYWORDS:
         keyword = _KEYWORDS[choice]
         return "required" if required and keyword == "auto" else keyword
-    if choice not in bound:
+    if bound is not None and choice not in bound:
         raise ConfigurationError(f"tool_choice {choice!r} is not one of the bound tools {bound}")
     return choice
 
