@@ -31,7 +31,7 @@ def _validate(schema: Any, value: Any) -> Any:
         return value
     if hasattr(schema, "model_validate"):
         return schema.model_validate(value)
-    return schema.parse_obj(value)  # pydantic v1
+    return schema.parse_obj(value)  # type: ignore[attr-defined]  # pydantic v1
 
 
 @dataclass(slots=True)

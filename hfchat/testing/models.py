@@ -90,7 +90,8 @@ MODELS: tuple[ModelSpec, ...] = (
     ),
     ModelSpec("fake/broken", "Always 500", legacy_tools=False),
     ModelSpec("fake/limited", "Always 429", legacy_tools=False),
-) + tuple(ModelSpec(mid, desc, supports_tools=True) for mid, (desc, _) in TOOL_FAMILIES.items())
+    *(ModelSpec(mid, desc, supports_tools=True) for mid, (desc, _) in TOOL_FAMILIES.items()),
+)
 
 
 def models_for(generation: str) -> list[ModelSpec]:

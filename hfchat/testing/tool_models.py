@@ -40,9 +40,7 @@ def _mistral(calls: list[Call]) -> str:
 
 
 def _llama(calls: list[Call]) -> str:
-    return "<|python_tag|>" + "; ".join(
-        json.dumps({"name": n, "parameters": a}) for n, a in calls
-    )
+    return "<|python_tag|>" + "; ".join(json.dumps({"name": n, "parameters": a}) for n, a in calls)
 
 
 def _xml_value(value: Any) -> str:
@@ -71,9 +69,11 @@ def _glm(calls: list[Call]) -> str:
 
 
 def _pythonic(calls: list[Call]) -> str:
-    return "[" + ", ".join(
-        f"{n}({', '.join(f'{k}={v!r}' for k, v in a.items())})" for n, a in calls
-    ) + "]"
+    return (
+        "["
+        + ", ".join(f"{n}({', '.join(f'{k}={v!r}' for k, v in a.items())})" for n, a in calls)
+        + "]"
+    )
 
 
 def _fenced(calls: list[Call]) -> str:

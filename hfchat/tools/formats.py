@@ -32,8 +32,8 @@ __all__ = [
     "loads_tolerant",
     "parse_json_calls",
     "parse_mistral",
-    "parse_pythonic",
     "parse_python_tag",
+    "parse_pythonic",
     "parse_tag_body",
 ]
 
@@ -100,7 +100,9 @@ def parse_json_calls(text: str) -> list[RawCall] | None:
 
 _QWEN_FUNCTION = re.compile(r"<function=([^>\s]+)>(.*?)(?:</function>|$)", re.S)
 _QWEN_PARAM = re.compile(r"<parameter=([^>\s]+)>(.*?)(?:</parameter>|(?=<parameter=)|$)", re.S)
-_GLM = re.compile(r"^([^\s<]+)\s*((?:<arg_key>.*?</arg_key>\s*<arg_value>.*?</arg_value>\s*)*)$", re.S)
+_GLM = re.compile(
+    r"^([^\s<]+)\s*((?:<arg_key>.*?</arg_key>\s*<arg_value>.*?</arg_value>\s*)*)$", re.S
+)
 _GLM_PAIR = re.compile(r"<arg_key>(.*?)</arg_key>\s*<arg_value>(.*?)</arg_value>", re.S)
 
 

@@ -41,7 +41,8 @@ def _example_arguments(schema: dict[str, Any]) -> dict[str, Any]:
         sub = props[key] if isinstance(props[key], dict) else {}
         enum = sub.get("enum")
         kind = sub.get("type")
-        out[key] = enum[0] if isinstance(enum, list) and enum else _EXAMPLE_VALUES.get(kind, "...")
+        fallback = _EXAMPLE_VALUES.get(kind, "...") if isinstance(kind, str) else "..."
+        out[key] = enum[0] if isinstance(enum, list) and enum else fallback
     return out
 
 
@@ -65,7 +66,9 @@ def tool_prompt(tools: list[ToolSpec], tool_choice: str | None = "auto") -> str:
     else:
         rule = _AUTO
     shown = next((t for t in tools if t.name == tool_choice), tools[0])
-    example = {"tool_calls": [{"name": shown.name, "arguments": _example_arguments(shown.parameters)}]}
+    example = {
+        "tool_calls": [{"name": shown.name, "arguments": _example_arguments(shown.parameters)}]
+    }
     return (
         "# Tools\n"
         f"{_TOOLS_LEAD}"

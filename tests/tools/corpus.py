@@ -111,7 +111,9 @@ POSITIVE = [
         '{"name": "add", "parameters": {"a": 1, "b": 2}}',
         [PARIS, ADD],
     ),
-    Case("llama-bare-parameters", '{"name": "get_weather", "parameters": {"city": "Paris"}}', [PARIS]),
+    Case(
+        "llama-bare-parameters", '{"name": "get_weather", "parameters": {"city": "Paris"}}', [PARIS]
+    ),
     Case(
         "qwen-coder",
         "<tool_call>\n<function=get_weather>\n<parameter=city>\nParis\n</parameter>\n"
@@ -194,7 +196,9 @@ NEGATIVE = [
     Case("not-a-call-braces", "{not a tool call}", []),
     Case("json-list-of-numbers", "The primes: [2, 3, 5, 7].", []),
     Case("tag-mentioned-in-prose", "Models write <tool_call> tags to call tools.", []),
-    Case("tool-spec-echoed", json.dumps({"name": "add", "description": "Add", "parameters": {}}), []),
+    Case(
+        "tool-spec-echoed", json.dumps({"name": "add", "description": "Add", "parameters": {}}), []
+    ),
 ]
 
 CASES = POSITIVE + NEGATIVE

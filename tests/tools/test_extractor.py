@@ -162,7 +162,9 @@ def test_tool_prompt_ends_with_the_rule_and_shows_a_call_that_parses() -> None:
     calls, _ = extract_tool_calls(example, TOOLS)
     assert [c.name for c in calls] == ["get_weather"]
     assert parse_tool_prompt(prompt) == (TOOLS, "get_weather")
-    assert tool_prompt(TOOLS, "required").endswith("You MUST call at least one tool in your next reply.")
+    assert tool_prompt(TOOLS, "required").endswith(
+        "You MUST call at least one tool in your next reply."
+    )
 
 
 @pytest.mark.parametrize(
