@@ -1,0 +1,125 @@
+"""The emulator's tool-calling families (``fake/tools-*``) through both adapters and their agents:
+every family's call is parsed, streams no markup, and completes an agent round."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langchain.agents import create_agent
+from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.tools import tool
+from llama_index.core.agent.workflow import FunctionAgent, ToolCallResult
+from llama_index.core.tools import FunctionTool
+from pydantic import BaseModel
+
+from hfchat.testing import FakeHuggingChat, model_ids
+from hfchat.testing.tool_models import TOOL_FAMILIES
+
+from .corpus import MARKUP
+
+FAMILIES = sorted(TOOL_FAMILIES)
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::pydantic.warnings.PydanticDeprecatedSince20"),
+    pytest.mark.filterwarnings("ignore::pydantic.warnings.PydanticDeprecatedSince211"),
+]
+
+
+@tool
+def get_weather(city: str) -> str:
+    """The current weather in a city."""
+    return f"sunny in {city}"
+
+
+@tool
+def get_time(city: str) -> str:
+    """The local time in a city."""
+    return f"10:00 in {city}"
+
+
+def weather(city: str) -> str:
+    """The current weather in a city."""
+    return f"sunny in {city}"
+
+
+QUESTION = "What is the weather in 'Paris'?"
+
+
+def test_every_family_is_listed() -> None:
+    assert len(FAMILIES) >= 8
+    assert set(FAMILIES) <= set(model_ids("2026")) and set(FAMILIES) <= set(model_ids("2024"))
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_family_invoke_and_stream(fake: FakeHuggingChat, chat_model: Any, family: str) -> None:
+    bound = chat_model(model=family).bind_tools([get_weather, get_time])
+    message = bound.invoke(QUESTION)
+    assert [(c["name"], c["args"]) for c in message.tool_calls] == [
+        ("get_weather", {"city": "Paris"})
+    ]
+    chunks = list(bound.stream(QUESTION))
+    streamed = "".join(c.text for c in chunks)
+    assert not any(m in streamed for m in MARKUP) and "tool_calls" not in streamed
+    full = chunks[0]
+    for c in chunks[1:]:
+        full = full + c
+    assert [(c["name"], c["args"]) for c in full.tool_calls] == [
+        (c["name"], c["args"]) for c in message.tool_calls
+    ]
+    assert full.text == message.text
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_family_completes_a_create_agent_loop(
+    fake: FakeHuggingChat, chat_model: Any, family: str
+) -> None:
+    agent = create_agent(chat_model(model=family), tools=[get_weather, get_time])
+    result = agent.invoke({"messages": [{"role": "user", "content": QUESTION}]})
+    messages = result["messages"]
+    assert [m.content for m in messages if isinstance(m, ToolMessage)] == ["sunny in Paris"]
+    assert isinstance(messages[-1], AIMessage) and not messages[-1].tool_calls
+    assert "sunny in Paris" in messages[-1].text
+    assert len(fake.conversations) == 1
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+async def test_family_completes_a_function_agent_round(
+    fake: FakeHuggingChat, index_llm: Any, family: str
+) -> None:
+    agent = FunctionAgent(
+        tools=[FunctionTool.from_defaults(fn=weather)], llm=index_llm(model=family)
+    )
+    handler = agent.run(QUESTION)
+    results = [e async for e in handler.stream_events() if isinstance(e, ToolCallResult)]
+    output = await handler
+    assert [(r.tool_name, r.tool_kwargs) for r in results] == [("weather", {"city": "Paris"})]
+    assert "sunny in Paris" in str(output)
+    assert len(fake.conversations) == 1
+
+
+class City(BaseModel):
+    """A city."""
+
+    name: str
+    population: int
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_family_structured_output(fake: FakeHuggingChat, chat_model: Any, family: str) -> None:
+    llm = chat_model(model=family)
+    for method in ("function_calling", "json_schema"):
+        city = llm.with_structured_output(City, method=method).invoke("The city 'Oslo', 700000")
+        assert city == City(name="Oslo", population=700000), method
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+async def test_family_structured_predict(
+    fake: FakeHuggingChat, index_llm: Any, family: str
+) -> None:
+    from llama_index.core.prompts import PromptTemplate
+
+    city = await index_llm(model=family).astructured_predict(
+        City, PromptTemplate("The city {q}"), q="'Oslo', 700000"
+    )
+    assert city == City(name="Oslo", population=700000)
