@@ -56,6 +56,7 @@ _CALL_FENCES = frozenset(("", "json", "json5", "jsonc", "tool_call", "tool_code"
 _IDENT = re.compile(r"[A-Za-z_][\w.\-]*")
 _VALUE_START = frozenset("{[,:(=")
 _MAX_INFO = 40  # longest fence info string considered
+_MAX_PROBE = 80  # longest look-ahead after a possible start before it is taken for prose
 
 
 class ToolCallBuffer:
@@ -187,6 +188,10 @@ class ToolCallBuffer:
     def _emit(self, text: str) -> None:
         if not text:
             return
+        if not (self._after_call or self._ws or text[-1].isspace()):  # the common case
+            self._out.append(text)
+            self._content.append(text)
+            return
         if self._after_call:
             stripped = text.lstrip()
             if not stripped:
@@ -252,7 +257,7 @@ class ToolCallBuffer:
             self._pieces.append(text[i])
             i += 1
             probe = "".join(self._pieces)
-            verdict = self._judge(probe)
+            verdict = self._judge(probe) if len(probe) <= _MAX_PROBE else ""
             if verdict is None:
                 continue  # still undecided
             if verdict == "":

@@ -27,9 +27,8 @@ class StructuredOutputError(HuggingChatError, ValueError):
     corrective follow-up). ``raw_text`` is the last answer."""
 
     def __init__(self, message: str, *, raw_text: str = "") -> None:
-        super().__init__(message)
+        super().__init__(message, partial_text=raw_text)
         self.raw_text = raw_text
-        self.partial_text = raw_text
 
 
 def _balanced_spans(text: str) -> Iterator[str]:

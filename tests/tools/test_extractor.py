@@ -187,3 +187,9 @@ def test_structured_json_that_cannot_fit_is_a_typed_error() -> None:
     assert isinstance(info.value, ValueError) and info.value.raw_text == "I'd rather not say."
     with pytest.raises(StructuredOutputError, match="does not match"):
         parse_json_answer('{"a": 1}', ADD_SCHEMA)
+
+
+def test_a_long_look_ahead_is_taken_for_prose() -> None:
+    buffer = ToolCallBuffer(TOOLS)
+    text = "[" + " " * 200 + "get"  # "get" could still begin get_weather(...)
+    assert buffer.feed(text) == text  # but not after that much white space: not held
