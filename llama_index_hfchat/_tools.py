@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.base.llms.types import ChatResponse, ToolCallBlock
 from llama_index.core.llms.llm import ToolSelection
 
-from hfchat.tools import ToolSpec, normalize_tool_choice, spec_from_openai
+from hfchat.tools import ToolSpec, normalize_tool_choice, parse_arguments, spec_from_openai
 
-from ._messages import _arguments, tool_call_from_openai
+from ._messages import tool_call_from_openai
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
@@ -58,7 +58,7 @@ def tool_selections(response: ChatResponse) -> list[ToolSelection]:
             ToolSelection(
                 tool_id=b.tool_call_id or b.tool_name,
                 tool_name=b.tool_name,
-                tool_kwargs=_arguments(b.tool_kwargs),
+                tool_kwargs=parse_arguments(b.tool_kwargs) or {},
             )
             for b in blocks
         ]

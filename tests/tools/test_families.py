@@ -123,3 +123,19 @@ async def test_family_structured_predict(
         City, PromptTemplate("The city {q}"), q="'Oslo', 700000"
     )
     assert city == City(name="Oslo", population=700000)
+
+
+@pytest.mark.parametrize("family", ["fake/tools-hermes", "fake/tools-pythonic"])
+def test_family_on_a_2024_server(huggingchat_emulator_2024: FakeHuggingChat, family: str) -> None:
+    from langchain_hfchat import ChatHuggingChat
+
+    with ChatHuggingChat(
+        model=family, base_url=huggingchat_emulator_2024.base_url, max_retries=0, timeout=10
+    ) as llm:
+        bound = llm.bind_tools([get_weather])
+        message = bound.invoke(QUESTION)
+        chunks = list(bound.stream(QUESTION))
+    assert [(c["name"], c["args"]) for c in message.tool_calls] == [
+        ("get_weather", {"city": "Paris"})
+    ]
+    assert "".join(c.text for c in chunks) == message.text == ""
