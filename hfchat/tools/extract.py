@@ -80,6 +80,7 @@ class ToolCallBuffer:
         "_escape",
         "_fed",
         "_finished_held",
+        "_gap",
         "_kind",
         "_last",
         "_names",
@@ -119,6 +120,7 @@ class ToolCallBuffer:
         self._last = ""  # the last non-space character outside strings (bracket scan)
         self._ws = ""  # white space held after prose (dropped if a call follows)
         self._after_call = False  # drop the white space that follows a call
+        self._gap = ""  # white space seen after a call (the separator if prose follows)
         self._calls: list[ToolCall] = []
         self._content: list[str] = []
         self._out: list[str] = []
@@ -194,11 +196,13 @@ class ToolCallBuffer:
             return
         if self._after_call:
             stripped = text.lstrip()
+            self._gap += text[: len(text) - len(stripped)]
             if not stripped:
                 return
             self._after_call = False
             if self._content:  # prose on both sides of a call: keep them apart
-                self._ws = self._ws or text[: len(text) - len(stripped)] or " "
+                self._ws = self._ws or self._gap or " "
+            self._gap = ""
             text = stripped
         body = text.rstrip()
         if not body:
@@ -360,19 +364,24 @@ class ToolCallBuffer:
         return i
 
     def _fence_info(self, text: str, i: int) -> int:
+        """Read the info string after an opening fence (at most ``_MAX_INFO`` characters, the
+        same limit in any chunking), then decide whether the fence may hold a call."""
         nl = text.find("\n", i)
+        end = nl + 1 if nl >= 0 else len(text)
+        room = len(_FENCE) + _MAX_INFO + 1 - sum(map(len, self._pieces))
+        if end - i > room:  # too long for an info string: an ordinary fence
+            self._pieces.append(text[i : i + room])
+            self._code()
+            return i + room
+        self._pieces.append(text[i:end])
         if nl < 0:
-            self._pieces.append(text[i:])
-            if sum(map(len, self._pieces)) > _MAX_INFO:
-                self._code()
-            return len(text)
-        self._pieces.append(text[i : nl + 1])
+            return end
         info = "".join(self._pieces)[len(_FENCE) :].strip().lower()
         if info in _CALL_FENCES:
             self._state, self._closer, self._tail = _State.FENCE, _FENCE, ""
         else:
             self._code()
-        return nl + 1
+        return end
 
     def _code(self) -> None:
         """A fence that cannot hold a call: shown now, and passed through to its end."""

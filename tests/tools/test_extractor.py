@@ -193,3 +193,23 @@ def test_a_long_look_ahead_is_taken_for_prose() -> None:
     buffer = ToolCallBuffer(TOOLS)
     text = "[" + " " * 200 + "get"  # "get" could still begin get_weather(...)
     assert buffer.feed(text) == text  # but not after that much white space: not held
+
+
+def test_a_fence_without_an_info_line_is_decided_alike_in_any_chunking() -> None:
+    call = '{"tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris"}}]}'
+    reply = f"```{call}```{call}"  # the first fence never ends its info line: ordinary code
+    whole = extract_tool_calls(reply, TOOLS)
+    assert [c.name for c in whole[0]] == ["get_weather"]
+    streamed, calls, content = _stream(Case("x", reply, []), [1])
+    assert calls == [(c.name, c.arguments) for c in whole[0]] and content == whole[1]
+    assert streamed == content == f"```{call}```"
+
+
+def test_white_space_after_a_call_is_the_same_in_any_chunking() -> None:
+    call = '{"tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris"}}]}'
+    reply = f"Checking.{call}\n\nDone."
+    whole = extract_tool_calls(reply, TOOLS)
+    assert whole[1] == "Checking.\n\nDone."
+    for size in (1, 2, len(reply)):
+        streamed, calls, content = _stream(Case("x", reply, []), [size])
+        assert streamed == content == whole[1]
