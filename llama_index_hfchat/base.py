@@ -30,6 +30,8 @@ from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.types import PydanticProgramMode
+from pydantic import BaseModel
 from typing_extensions import Self
 
 import hfchat
@@ -38,9 +40,6 @@ from ._messages import to_core_messages
 from ._responses import TurnChunks, response_from_result
 from ._structured import StructuredCall
 from ._tools import resolve_tool_choice, to_tool_specs, tool_selections
-
-from llama_index.core.types import PydanticProgramMode
-from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from llama_index.core.program.utils import FlexibleModel
@@ -417,7 +416,6 @@ class HuggingChatLLM(FunctionCallingLLM):
         if not selections and error_on_no_tool_call:
             raise ValueError("Expected at least one tool call, but got 0 tool calls.")
         return selections
-
 
     # -- structured output -------------------------------------------------------------------------
     def _structured(self, output_cls: type[Model], prompt: Any, prompt_args: Any) -> Any:

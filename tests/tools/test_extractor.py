@@ -212,4 +212,5 @@ def test_white_space_after_a_call_is_the_same_in_any_chunking() -> None:
     assert whole[1] == "Checking.\n\nDone."
     for size in (1, 2, len(reply)):
         streamed, calls, content = _stream(Case("x", reply, []), [size])
+        assert calls == [("get_weather", {"city": "Paris"})]
         assert streamed == content == whole[1]
