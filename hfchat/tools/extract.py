@@ -124,13 +124,13 @@ class ToolCallBuffer:
         self._calls: list[ToolCall] = []
         self._content: list[str] = []
         self._out: list[str] = []
-        self._fed = 0
+        self._fed: list[str] = []  # every piece fed, joined once by finish()
         self._finished_held: str | None = None
 
     # -- public interface ---------------------------------------------------------------------
     def feed(self, text: str) -> str:
         """Answer text in; the part of the content that can be shown now out."""
-        self._fed += len(text)
+        self._fed.append(text)
         self._out = []
         self._run(text)
         out = "".join(self._out)
@@ -162,13 +162,17 @@ class ToolCallBuffer:
 
     def finish(self, full_text: str) -> tuple[list[ToolCall], str]:
         """The tool calls of the whole answer and the text that stays content."""
-        if self._fed > len(full_text):  # not what was fed: decide on the full text alone
+        fed = "".join(self._fed)
+        if not full_text.startswith(fed):
+            # the final text is not what streamed (the server trimmed or rewrote it): decide on
+            # the final text alone; release only what extends the content already shown
             fresh = ToolCallBuffer(None)
             fresh._names, fresh._schemas = self._names, self._schemas
-            result = fresh.finish(full_text)
-            self._finished_held = "" if result[0] else full_text
-            return result
-        out = [self.feed(full_text[self._fed :])] if self._fed < len(full_text) else []
+            calls, content = fresh.finish(full_text)
+            shown = "".join(self._content)
+            self._finished_held = content[len(shown) :] if content.startswith(shown) else ""
+            return calls, content
+        out = [self.feed(full_text[len(fed) :])] if len(fed) < len(full_text) else []
         self._out = out
         self._end_region()
         if self._ws and not self._calls:

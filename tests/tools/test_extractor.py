@@ -214,3 +214,18 @@ def test_white_space_after_a_call_is_the_same_in_any_chunking() -> None:
         streamed, calls, content = _stream(Case("x", reply, []), [size])
         assert calls == [("get_weather", {"city": "Paris"})]
         assert streamed == content == whole[1]
+
+
+def test_a_final_text_that_differs_from_the_stream_never_repeats_what_was_shown() -> None:
+    buffer = ToolCallBuffer(TOOLS)
+    assert buffer.feed("Hello world ") == "Hello world"
+    assert buffer.finish("Hello world") == ([], "Hello world")  # the server trimmed it
+    assert buffer.held_text == ""
+    longer = ToolCallBuffer(TOOLS)
+    assert longer.feed("Hello ") == "Hello"
+    assert longer.finish("Hello there") == ([], "Hello there")
+    assert longer.held_text == " there"  # only what extends the shown content
+    rewritten = ToolCallBuffer(TOOLS)
+    rewritten.feed("Hi ")
+    assert rewritten.finish("Hello") == ([], "Hello")
+    assert rewritten.held_text == ""  # what was shown cannot be taken back
