@@ -14,7 +14,12 @@ offline against real-world reply shapes:
 ``fake/tools-pythonic``   ``[get_weather(city="Paris")]``
 ``fake/tools-fenced``     the requested JSON in a ```json fence, with prose around it
 ``fake/tools-prose``      the requested JSON inside prose, unfenced, with Python literals
+``fake/tools-chatty``     no call and no JSON: prose naming the tool, until it is corrected
 ========================  =================================================================
+
+``fake/tools-chatty`` answers in the requested shape only when the last user turn is the
+corrective follow-up (:func:`hfchat.tools.correction_prompt`), so the structured-output retry can
+be tested offline.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any
 __all__ = ["TOOL_FAMILIES", "family_text"]
 
 Call = tuple[str, dict[str, Any]]
+_CORRECTION = "Your last reply could not be used"
 
 
 def _hermes(calls: list[Call]) -> str:
@@ -89,6 +95,11 @@ def _prose(calls: list[Call]) -> str:
     return f"Sure, I will call the tool for you: {{'tool_calls': [{items}]}} One moment."
 
 
+def _chatty(calls: list[Call]) -> str:
+    said = "; ".join(f"{n} with " + ", ".join(f"{k} = {v}" for k, v in a.items()) for n, a in calls)
+    return f"To answer that I would use {said}."
+
+
 TOOL_FAMILIES: dict[str, tuple[str, Callable[[list[Call]], str]]] = {
     "fake/tools-hermes": ("Calls tools in the Hermes/Qwen <tool_call> format", _hermes),
     "fake/tools-mistral": ("Calls tools in the Mistral [TOOL_CALLS] format", _mistral),
@@ -98,6 +109,7 @@ TOOL_FAMILIES: dict[str, tuple[str, Callable[[list[Call]], str]]] = {
     "fake/tools-pythonic": ("Calls tools as a pythonic list", _pythonic),
     "fake/tools-fenced": ("Calls tools with fenced JSON and prose", _fenced),
     "fake/tools-prose": ("Calls tools with almost-JSON inside prose", _prose),
+    "fake/tools-chatty": ("Answers in prose until corrected", _chatty),
 }
 """Model id → (description, writer of a list of calls)."""
 
@@ -112,11 +124,16 @@ def _calls(text: str) -> list[Call] | None:
     return [(c["name"], c.get("arguments") or {}) for c in value["tool_calls"]]
 
 
-def family_text(model: str, text: str) -> str:
-    """``fake/tools``' reply ``text`` as ``model`` writes it (calls in its format; a JSON
-    answer fenced or in prose for the fenced and prose models; other text unchanged)."""
+def family_text(model: str, text: str, prompt: str = "") -> str:
+    """``fake/tools``' reply ``text`` to ``prompt`` as ``model`` writes it (calls in its format;
+    a JSON answer fenced or in prose for the fenced and prose models; other text unchanged)."""
     _, write = TOOL_FAMILIES[model]
     calls = _calls(text)
+    if model == "fake/tools-chatty":
+        corrected = _CORRECTION in prompt.rsplit("[user]\n", 1)[-1][: len(_CORRECTION) + 2]
+        if corrected or not (calls is not None or text.lstrip().startswith("{")):
+            return text
+        return write(calls) if calls is not None else "Let me describe it in words instead."
     if calls is not None:
         return write(calls)
     if text.lstrip().startswith("{"):

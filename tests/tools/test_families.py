@@ -18,7 +18,8 @@ from hfchat.testing.tool_models import TOOL_FAMILIES
 
 from .corpus import MARKUP
 
-FAMILIES = sorted(TOOL_FAMILIES)
+CHATTY = "fake/tools-chatty"
+FAMILIES = sorted(set(TOOL_FAMILIES) - {CHATTY})
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::pydantic.warnings.PydanticDeprecatedSince20"),
@@ -48,7 +49,8 @@ QUESTION = "What is the weather in 'Paris'?"
 
 def test_every_family_is_listed() -> None:
     assert len(FAMILIES) >= 8
-    assert set(FAMILIES) <= set(model_ids("2026")) and set(FAMILIES) <= set(model_ids("2024"))
+    listed = set(model_ids("2026")) & set(model_ids("2024"))
+    assert {*FAMILIES, CHATTY} <= listed
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -139,3 +141,49 @@ def test_family_on_a_2024_server(huggingchat_emulator_2024: FakeHuggingChat, fam
         ("get_weather", {"city": "Paris"})
     ]
     assert "".join(c.text for c in chunks) == message.text == ""
+
+
+def _follow_ups(fake: FakeHuggingChat) -> list[str]:
+    inputs = [r.data["inputs"] for r in fake.requests if r.route == "post"]
+    return [i for i in inputs if i.startswith("Your last reply could not be used")]
+
+
+def test_chatty_model_names_the_tool_in_prose_which_is_no_call(
+    fake: FakeHuggingChat, chat_model: Any
+) -> None:
+    bound = chat_model(model=CHATTY).bind_tools([get_weather, get_time])
+    message = bound.invoke(QUESTION)
+    assert message.tool_calls == []
+    assert message.content == "To answer that I would use get_weather with city = Paris."
+    assert "".join(c.text for c in bound.stream(QUESTION)) == message.content
+
+
+@pytest.mark.parametrize("method", ["function_calling", "json_schema"])
+async def test_chatty_model_is_corrected_once_for_structured_output(
+    fake: FakeHuggingChat, chat_model: Any, method: str
+) -> None:
+    structured = chat_model(model=CHATTY).with_structured_output(City, method=method)
+    city = await structured.ainvoke("The city 'Oslo', 700000")
+    assert isinstance(city, City)
+    assert len(_follow_ups(fake)) == 1 and len(fake.conversations) == 1
+
+
+def test_chatty_model_is_corrected_once_for_structured_predict(
+    fake: FakeHuggingChat, index_llm: Any
+) -> None:
+    from llama_index.core.prompts import PromptTemplate
+
+    city = index_llm(model=CHATTY).structured_predict(
+        City, PromptTemplate("The city {q}"), q="'Oslo', 700000"
+    )
+    assert isinstance(city, City)
+    assert len(_follow_ups(fake)) == 1 and len(fake.conversations) == 1
+
+
+def test_chatty_model_without_retries_fails_loudly(fake: FakeHuggingChat, chat_model: Any) -> None:
+    from langchain_core.exceptions import OutputParserException
+
+    structured = chat_model(model=CHATTY, structured_output_retries=0).with_structured_output(City)
+    with pytest.raises(OutputParserException):
+        structured.invoke("The city 'Oslo', 700000")
+    assert _follow_ups(fake) == []
