@@ -364,7 +364,7 @@ def plan_reply(req: ReplyRequest) -> Reply:
     elif model == "fake/tools":
         text = tools_text(req.preprompt, req.prompt)
     elif model in TOOL_FAMILIES:
-        text = family_text(model, tools_text(req.preprompt, req.prompt))
+        text = family_text(model, tools_text(req.preprompt, req.prompt), req.prompt)
     elif model == "fake/vision":
         text = f"{echo} [files: {req.n_files}]"
     elif model == "fake/file":
