@@ -176,7 +176,8 @@ def families() -> None:
             row.append(f"{'yes' if old_ok else 'no ':3} | {'yes' if new_ok else 'no ':3}")
         totals[0] += row[1].startswith("yes")
         totals[1] += row[1].endswith("yes")
-        print(f"  {model:22} previous prompt: {row[0]}   current prompt: {row[1]}")
+        note = "  (prose by design: no call)" if model == "fake/tools-chatty" else ""
+        print(f"  {model:22} previous prompt: {row[0]}   current prompt: {row[1]}{note}")
     print(
         f"  parsed on the current prompt: previous {totals[0]}/{len(models)}, "
         f"current {totals[1]}/{len(models)}"
