@@ -33,6 +33,7 @@ from .errors import (
     ProtocolError,
     RateLimitError,
     RequestInfo,
+    ServerError,
     StreamTimeoutError,
     TransportError,
     scrub_headers,
@@ -377,9 +378,9 @@ class ClientCore:
         if isinstance(exc, TransportError):
             return backoff if (req.idempotent or exc.nothing_sent) else None
         status = exc.status_code
-        if status in (502, 503, 504) and type(exc) is HuggingChatError:
+        if status in (502, 503, 504) and isinstance(exc, ServerError):
             return backoff
-        if status is not None and status >= 500 and req.idempotent and type(exc) is HuggingChatError:  # noqa: E501
+        if status is not None and status >= 500 and req.idempotent and isinstance(exc, ServerError):
             return backoff
         return None
 
