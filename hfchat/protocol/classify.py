@@ -12,9 +12,10 @@ Every failure the server reports reaches :func:`classify` at one of four stages:
     a 2024 ``__data.json`` node of ``type: "error"`` or ``"redirect"``.
 
 :data:`RULES` is read top to bottom; the first rule whose stage, status, route and match all
-fit builds the error. Each rule names the capture (``tests/fixtures/chat-ui/...``) it was read
-from, or the spec section when no capture shows it. The error is built complete: message,
-status, scrubbed body excerpt, request, response and partial output in one constructor call.
+fit builds the error. Each rule names the captures it was read from (``folder/stem`` of
+``tests/fixtures/chat-ui/``, comma-separated), or the spec section when no capture shows it.
+The error is built complete: message, status, scrubbed body excerpt, request, response and
+partial output in one constructor call.
 
 HTML never reaches a message: an HTML body (or one that looks like markup) is read with the
 standard library's :mod:`html.parser` (bounded input) for its ``<title>``, ``<h1>`` and
@@ -380,14 +381,16 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "rate limit",
-        "head/20-rate-limited-429, head/73-rate-limited-429-html, head/74-…-accept-json",
+        "head/20-rate-limited-429, head/73-rate-limited-429-html, "
+        "head/74-rate-limited-429-accept-json",
         _HTTP,
         _rate_limit,
         status=_s(429),
     ),
     Rule(
         "message too long",
-        "head/50-post-message-too-long, head/70-…-html, head/71-…-accept-json",
+        "head/50-post-message-too-long, head/70-post-message-too-long-html, "
+        "head/71-post-message-too-long-accept-json",
         _HTTP,
         _too_long,
         status=_s(400, 413),
@@ -395,7 +398,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "model gone",
-        "protocol.md §7 (410, retired or unlisted model)",
+        "protocol.md §7 (410: a retired or unlisted model)",
         _HTTP,
         _typed(ModelNotFoundError, "{message}"),
         when=lambda f: (
@@ -416,7 +419,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "origin check",
-        "head/23-post-no-origin, head/23b-…-accept-json, head/24-post-bad-origin, "
+        "head/23-post-no-origin, head/23b-post-no-origin-accept-json, head/24-post-bad-origin, "
         "v0.9.4/21-post-no-origin",
         _HTTP,
         _typed(ProtocolError, "the server refused the request origin: {message}"),
@@ -495,7 +498,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "500 on a write the client built",
         "head/22-create-invalid-json, head/25-post-malformed-conversation-id, "
-        "head/52…56-post-*, v0.9.4/22-post-malformed-conversation-id",
+        "head/52-post-empty-inputs, head/53-post-data-not-json, head/54-post-bad-parent-id, "
+        "head/56-post-json-body-instead-of-multipart, v0.9.4/22-post-malformed-conversation-id",
         _HTTP,
         lambda f, kw: ProtocolError(
             f"the server failed on this request ({f.message or 'An error occurred'})", **kw
@@ -512,14 +516,14 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "5xx",
-        "head/38-login-no-oidc (500 on a GET); protocol.md §7",
+        "head/38-login-no-oidc, protocol.md §7",
         _HTTP,
         lambda f, kw: ServerError(f.message or f"HTTP {f.status}", **kw),
         when=lambda f: f.status is not None and 500 <= f.status < 600,
     ),
     Rule(
         "any other status",
-        "v0.9.4/27-login-post-no-oidc (415)",
+        "v0.9.4/27-login-post-no-oidc",
         _HTTP,
         lambda f, kw: HuggingChatError(f.message or f"HTTP {f.status}", **kw),
     ),

@@ -39,6 +39,12 @@ __all__ = [
 WEB_SEARCH_MCP_SERVER = "Web Search (Exa)"
 _CID = re.compile(r"^[0-9a-f]{24}$")
 
+# chat-ui raises route errors with SvelteKit's error(), which answers JSON only when the request
+# accepts application/json (else an HTML page): every request accepts JSON for its errors, the
+# stream routes at a lower q-value than the stream itself (captures head/71, head/74).
+SEND_ACCEPT = "application/jsonl, application/json;q=0.9, text/event-stream;q=0.8"
+REPLAY_ACCEPT = "text/event-stream, application/json;q=0.9"
+
 
 @dataclass(slots=True)
 class Request:
@@ -169,7 +175,7 @@ def send_message(
         "POST",
         f"/conversation/{cid}",
         "send",
-        {"content-type": ctype, "accept": "application/jsonl, text/event-stream"},
+        {"content-type": ctype, "accept": SEND_ACCEPT},
         body,
         stream=True,
     )
@@ -196,7 +202,7 @@ def replay_stream(cid: str, generation_id: str, from_seq: int = 0) -> Request:
         "GET",
         f"/conversation/{cid}/stream?{query}",
         "stream",
-        {"accept": "text/event-stream"},
+        {"accept": REPLAY_ACCEPT},
         stream=True,
     )
 

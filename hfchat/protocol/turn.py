@@ -13,13 +13,7 @@ import json
 import logging
 from typing import Any
 
-from ..errors import (
-    AuthenticationError,
-    HuggingChatError,
-    RateLimitError,
-    StreamError,
-    StreamProtocolError,
-)
+from ..errors import HuggingChatError, StreamError, StreamProtocolError
 from ..events import (
     Elicitation,
     Event,
@@ -35,6 +29,7 @@ from ..events import (
     TurnResult,
     WebSearchStatus,
 )
+from .classify import classify
 from .decoder import DEFAULT_MAX_LINE_BYTES, LineDecoder, LineTooLong
 from .sources import SourceList, is_web_tool, sources_from_tool_outputs
 from .sse import SSEDecoder
@@ -67,18 +62,16 @@ def _obj(value: Any) -> dict[str, Any]:
 def stream_error_from_status(
     message: str, status_code: Any, *, partial_text: str = "", partial_reasoning: str = ""
 ) -> HuggingChatError:
-    """A ``status: error`` update as a typed error (statusCode 429/402 → rate limit, …)."""
-    code = status_code if isinstance(status_code, int) else None
-    kw: dict[str, Any] = {
-        "status_code": code,
-        "partial_text": partial_text,
-        "partial_reasoning": partial_reasoning,
-    }
-    if code in (402, 429):
-        return RateLimitError(message, limit="upstream", **kw)
-    if code in (401, 403):
-        return AuthenticationError(message, **kw)
-    return StreamError(message, **kw)
+    """A ``status: error`` update as a typed error (statusCode 429/402 → rate limit, …); the
+    rules are the ``stream`` rows of :data:`hfchat.protocol.classify.RULES`."""
+    return classify(
+        "stream",
+        status=status_code if type(status_code) is int else None,
+        route="send",
+        message=message,
+        partial_text=partial_text,
+        partial_reasoning=partial_reasoning,
+    )
 
 
 class TurnAssembler:
