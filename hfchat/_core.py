@@ -627,6 +627,8 @@ class ClientCore:
             generation=generation,
             web_search=want_search,
             files=plan.files,
+            generation_id=str(uuid.uuid4()),
+            boundary="----hfchat" + os.urandom(12).hex(),
         )
         assembler = TurnAssembler(
             base_url=self.config.base_url,
