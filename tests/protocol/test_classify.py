@@ -118,7 +118,12 @@ def test_huge_html_page_is_read_bounded() -> None:
 
 def test_every_request_accepts_json_for_its_errors() -> None:
     req, _ = routes.send_message(
-        "0123456789abcdef01234567", parent_id="p", inputs="hi", generation="2026", generation_id="g"
+        "0123456789abcdef01234567",
+        parent_id="p",
+        inputs="hi",
+        generation="2026",
+        generation_id="g",
+        boundary="b",
     )
     # exactly the Accept of the recorded requests that got JSON errors
     for prefix in ("71", "74"):
