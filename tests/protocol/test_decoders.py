@@ -138,3 +138,13 @@ def test_sse_decoder_is_chunking_independent(
     whole = run([data])
     assert run(split_at(data, cuts)) == whole
     assert [d for _, d in whole] == [d.replace("\r", "") for _, d in events]
+
+
+def test_hostile_devalue_data_is_typed() -> None:
+    import json
+
+    from hfchat.protocol.bodies import decode_devalue
+
+    for data in ([json.loads("[" * 900 + "]" * 900)], [[5]], [{"a": "x"}]):
+        with pytest.raises(ProtocolError):
+            decode_devalue(data)
