@@ -436,6 +436,14 @@ class TurnAssembler:
         if rest:
             self._text.append(rest)
             out.append(TextDelta(rest))
+        if isinstance(text, str):
+            # complete the streamed text to the final answer's text when it extends it
+            answer = split_think(text)[1]
+            streamed = self.partial_text
+            if len(answer) > len(streamed) and answer.startswith(streamed):
+                tail = answer[len(streamed) :]
+                self._text.append(tail)
+                out.append(TextDelta(tail))
         added = self.sources.add_links(u.get("webSources"), "uri")
         if added:
             out.append(Sources(added))
@@ -564,7 +572,7 @@ class TurnAssembler:
         streamed = self.partial_text
         if isinstance(text, str):
             inline_reasoning, answer = split_think(text.replace(_NUL, ""))
-            if streamed and not streamed.startswith(answer):
+            if not streamed.startswith(answer):
                 # the final text contradicts the stream: the streamed text stands (a final
                 # text that is a prefix of it is a clamp, e.g. after stop-generating)
                 log.debug("the final answer contradicts the streamed text; keeping the stream")

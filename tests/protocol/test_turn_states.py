@@ -187,3 +187,11 @@ def test_infinite_numbers_are_read_as_values() -> None:
     events = a.feed(b'{"type":"stream","token":"a","x":1e999999}\n' + final("a"))
     events += a.close()
     assert text_of(events) == "a"
+
+
+def test_final_answer_after_an_open_think_completes_the_text() -> None:
+    # found by the fuzz property: the streamed text must end equal to the final answer's text
+    a = TurnAssembler()
+    events = a.feed(tok("<think>") + final("0"))
+    events += a.close()
+    assert text_of(events) == "0" == events[-1].result.text  # type: ignore[union-attr]
