@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -92,6 +93,54 @@ def excerpt(body: bytes | str | None, limit: int = _EXCERPT) -> str | None:
         body = body[: limit * 4].decode("utf-8", "replace")
     body = body.strip()
     return body if len(body) <= limit else body[:limit] + "…"
+
+
+_MARKUP = re.compile(
+    r"<(!doctype|/?(html|head|body|title|h[1-6]|div|span|p|script|style|br))[\s/>]", re.I
+)
+_SPACE = re.compile(r"\s+")
+_MARKUP_READ_LIMIT = 64 * 1024
+
+
+def looks_like_markup(text: str) -> bool:
+    """True when ``text`` holds HTML tags (never to be shown as a message)."""
+    return "<" in text and bool(_MARKUP.search(text[:_MARKUP_READ_LIMIT]))
+
+
+def without_markup(text: str) -> str:
+    """``text`` with any HTML reduced to its visible words (a last line of defence: the
+    classifier already reads HTML error pages for their title)."""
+    if not looks_like_markup(text):
+        return text
+    from html.parser import HTMLParser
+
+    words: list[str] = []
+    skip = {"script", "style", "head"}
+
+    class _Text(HTMLParser):
+        depth = 0
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in skip:
+                self.depth += 1
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in skip and self.depth:
+                self.depth -= 1
+
+        def handle_data(self, data: str) -> None:
+            if not self.depth:
+                words.append(data)
+
+    parser = _Text(convert_charrefs=True)
+    try:
+        parser.feed(text[:_MARKUP_READ_LIMIT])
+        parser.close()
+    except Exception:  # html.parser is lenient; never let a message break an error
+        words = []
+    clean = _SPACE.sub(" ", " ".join(words)).strip().replace("<", "‹")
+    clean = clean if len(clean) <= _EXCERPT else clean[:_EXCERPT] + "…"
+    return clean or "(an HTML page)"
 
 
 def strip_userinfo(url: str) -> str:
@@ -171,6 +220,8 @@ class HuggingChatError(Exception):
         partial_text: str = "",
         partial_reasoning: str = "",
     ) -> None:
+        if "<" in message:
+            message = without_markup(message)
         super().__init__(message)
         self.message = message
         self.status_code = status_code

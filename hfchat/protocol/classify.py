@@ -43,6 +43,7 @@ from ..errors import (
     RequestInfo,
     ServerError,
     StreamError,
+    looks_like_markup,
 )
 
 __all__ = [
@@ -62,7 +63,6 @@ __all__ = [
 
 _LOGIN_LOCATION = re.compile(r"(/login\b|/oauth/authorize)", re.I)
 _LOGIN_HTML = re.compile(rb"(sign[ -]?in|log[ -]?in|oauth)", re.I)
-_MARKUP = re.compile(r"<\s*(!doctype|html|head|body|title|h1|div|span|p|script)\b", re.I)
 _SPACE = re.compile(r"\s+")
 _HTML_READ_LIMIT = 64 * 1024
 _MESSAGE_LIMIT = 300
@@ -149,11 +149,6 @@ def read_html_error(body: bytes | str) -> HtmlErrorPage:
     status_text = _squash(parser.status) or ""
     status = int(status_text) if status_text.isdigit() and len(status_text) == 3 else None
     return HtmlErrorPage(_squash(parser.title), _squash(parser.heading), status)
-
-
-def looks_like_markup(text: str) -> bool:
-    """True when ``text`` holds HTML tags (never to be shown as a message)."""
-    return bool(_MARKUP.search(text[:_HTML_READ_LIMIT]))
 
 
 def body_message(body: bytes) -> str:

@@ -70,6 +70,8 @@ class LineBuffer:
         else:
             lines = data.split(b"\n")
             rest = lines.pop()
+            if len(data) > self._max and any(len(x) > self._max for x in lines):
+                raise LineTooLong(f"a stream line exceeds {self._max} bytes")
         if rest:
             buf += rest
             if len(buf) > self._max:

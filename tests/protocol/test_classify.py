@@ -294,3 +294,15 @@ def test_message_too_long_error_has_a_limit() -> None:
         413, {}, b'{"message": "Message too long. The limit is 2000 characters."}', route="send"
     )
     assert isinstance(err, MessageTooLongError) and err.limit == 2000
+
+
+def test_no_error_message_holds_markup_wherever_it_is_built() -> None:
+    page = "<!doctype html><html><head><style>x{}</style></head><body><h1>Boom</h1></body></html>"
+    for err in (
+        HuggingChatError(page),
+        ProtocolError(f"unexpected redirect to {page!r}"),
+        RateLimitError("<html>", retry_after=1.0),
+    ):
+        _no_markup(err)
+    assert HuggingChatError(page).message == "Boom"
+    assert HuggingChatError("a < b, <3").message == "a < b, <3"  # text, not markup

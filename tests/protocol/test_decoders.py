@@ -148,3 +148,10 @@ def test_hostile_devalue_data_is_typed() -> None:
     for data in ([json.loads("[" * 900 + "]" * 900)], [[5]], [{"a": "x"}]):
         with pytest.raises(ProtocolError):
             decode_devalue(data)
+
+
+def test_a_complete_line_in_one_huge_chunk_is_capped_too() -> None:
+    d = LineDecoder(max_line_bytes=100)
+    with pytest.raises(LineTooLong):
+        d.feed(b"x" * 500 + b"\nok\n")
+    assert LineDecoder(max_line_bytes=100).feed(b"a\n" * 200) == [b"a"] * 200
