@@ -14,7 +14,7 @@ import json
 import logging
 from typing import Any
 
-from ..errors import HuggingChatError, StreamError, StreamProtocolError
+from ..errors import HuggingChatError, RequestInfo, StreamError, StreamProtocolError
 from ..events import (
     Elicitation,
     Event,
@@ -66,7 +66,12 @@ def _obj(value: Any) -> dict[str, Any]:
 
 
 def stream_error_from_status(
-    message: str, status_code: Any, *, partial_text: str = "", partial_reasoning: str = ""
+    message: str,
+    status_code: Any,
+    *,
+    partial_text: str = "",
+    partial_reasoning: str = "",
+    request: RequestInfo | None = None,
 ) -> HuggingChatError:
     """A ``status: error`` update as a typed error (statusCode 429/402 → rate limit, …); the
     rules are the ``stream`` rows of :data:`hfchat.protocol.classify.RULES`."""
@@ -75,6 +80,7 @@ def stream_error_from_status(
         status=status_code if type(status_code) is int else None,
         route="send",
         message=message,
+        request=request,
         partial_text=partial_text,
         partial_reasoning=partial_reasoning,
     )
@@ -121,6 +127,9 @@ class TurnAssembler:
     marker (``status: finished``, or the replay's ``end`` event) or at that cap; the shell
     should then stop reading and call :meth:`close`. :attr:`final_seen` tells the shell it may
     give the stream a short grace (title, metadata) and then close it.
+
+    ``request`` (the send request's :class:`~hfchat.errors.RequestInfo`) is carried by every
+    error the assembler raises.
     """
 
     __slots__ = (
@@ -135,6 +144,7 @@ class TurnAssembler:
         "_replay",
         "_replay_seen",
         "_replay_skip",
+        "_request",
         "_splitter",
         "_state",
         "_text",
@@ -151,6 +161,7 @@ class TurnAssembler:
         generation_id: str | None = None,
         parent_id: str | None = None,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        request: RequestInfo | None = None,
     ) -> None:
         self._lines = LineDecoder(max_line_bytes)
         self._splitter = ThinkSplitter()
@@ -173,6 +184,7 @@ class TurnAssembler:
             parent_id=parent_id,
         )
         self._base = base_url.rstrip("/")
+        self._request = request
 
     # -- state ---------------------------------------------------------------------------------
     @property
@@ -208,6 +220,7 @@ class TurnAssembler:
 
     def stream_error(self, message: str, **kw: Any) -> StreamError:
         """A :class:`StreamError` carrying the partial output."""
+        kw.setdefault("request", self._request)
         return StreamError(
             message,
             partial_text=self.partial_text,
@@ -326,7 +339,10 @@ class TurnAssembler:
     # -- lines ------------------------------------------------------------------------------
     def _protocol_error(self, message: str) -> StreamProtocolError:
         return StreamProtocolError(
-            message, partial_text=self.partial_text, partial_reasoning=self.partial_reasoning
+            message,
+            partial_text=self.partial_text,
+            partial_reasoning=self.partial_reasoning,
+            request=self._request,
         )
 
     def _malformed(
@@ -397,6 +413,7 @@ class TurnAssembler:
                 status=code if type(code) is int else None,
                 route="send",
                 message=str(message)[:300] if message else "an update line without a type",
+                request=self._request,
                 partial_text=self.partial_text,
                 partial_reasoning=self.partial_reasoning,
             )
@@ -412,6 +429,7 @@ class TurnAssembler:
                 u.get("statusCode"),
                 partial_text=self.partial_text,
                 partial_reasoning=self.partial_reasoning,
+                request=self._request,
             )
         if status == "finished" and self._final is not None:
             self._ended = True  # the server's end marker: nothing more is needed

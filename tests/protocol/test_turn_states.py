@@ -195,3 +195,25 @@ def test_final_answer_after_an_open_think_completes_the_text() -> None:
     events = a.feed(tok("<think>") + final("0"))
     events += a.close()
     assert text_of(events) == "0" == events[-1].result.text  # type: ignore[union-attr]
+
+
+def test_every_stream_error_carries_the_send_request() -> None:
+    from hfchat.errors import HuggingChatError, RequestInfo
+
+    info = RequestInfo("POST", "send", "http://127.0.0.1:1/conversation/x")
+    bad_lines = [
+        line({"type": "status", "status": "error", "message": "m", "statusCode": 429}),
+        line({"message": "no type"}),
+        b"not json\n",
+        b"[1]\n",
+    ]
+    for bad in bad_lines:
+        a = TurnAssembler(request=info)
+        a.feed(tok("x"))
+        with pytest.raises(HuggingChatError) as caught:
+            a.feed(bad)
+        assert caught.value.request == info and caught.value.partial_text == "x"
+    a = TurnAssembler(request=info)
+    with pytest.raises(StreamError) as caught:
+        a.close()
+    assert caught.value.request == info
