@@ -12,6 +12,7 @@ import logging
 import os
 import random
 import threading
+import time
 import uuid
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,11 +20,10 @@ from typing import Any, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 from . import __version__
-from ._transport import Response, Timeout
+from ._transport import Response, ResponseInfo, Timeout
 from .auth import COOKIE_NAME, CookieSource, SessionCookies, resolve_cookies
 from .conversations import ChatMessage, ConversationIndex, NodeRef, TurnPlan, fold_turns
 from .errors import (
-    LOGIN_HINT,
     AuthenticationError,
     ConfigurationError,
     ConversationNotFoundError,
@@ -32,13 +32,17 @@ from .errors import (
     ModelNotFoundError,
     ProtocolError,
     RateLimitError,
+    RequestInfo,
+    ServerError,
     StreamTimeoutError,
     TransportError,
+    scrub_headers,
+    strip_userinfo,
 )
 from .events import Event, TextDelta, TurnEnd, TurnResult
 from .protocol import bodies, routes
 from .protocol.bodies import ConversationInfo, ModelInfo
-from .protocol.classify import classify_error, is_login_page
+from .protocol.classify import body_message, classify
 from .protocol.routes import Request
 from .protocol.think import split_think
 from .protocol.turn import TurnAssembler
@@ -52,11 +56,6 @@ DEFAULT_BASE_URL = "https://huggingface.co/chat"
 T = TypeVar("T")
 Op = Generator[Request, Response, T]
 
-_SESSION_SOURCES = {
-    "store": "the `hfchat login` store",
-    "env": "HUGGINGCHAT_COOKIE",
-    "argument": "the hf_chat_cookie argument",
-}
 _STREAM_TYPES = ("application/jsonl", "text/event-stream", "application/x-ndjson")
 
 
@@ -308,32 +307,33 @@ class ClientCore:
         raise self.error_from(req, resp)
 
     def error_from(self, req: Request, resp: Response, *, html: bool = False) -> HuggingChatError:
-        err = self._error_from(req, resp, html=html)
-        if isinstance(err, AuthenticationError) and not err.welcome_modal:
-            where = _SESSION_SOURCES.get(self.cookies.source)
-            if where:
-                err.message = f"the session from {where} was refused (expired?): {err.message}"
-                err.args = (err.message,)
-        return err
+        """The typed error for ``resp`` (``html``: an HTML page where data was expected)."""
+        return self._error_from(req, resp, "html" if html else "http")
 
-    def _error_from(self, req: Request, resp: Response, *, html: bool = False) -> HuggingChatError:
-        body = _scrub(resp.body[:4000], self.cookies.secrets())
-        info = resp.info()
-        if html:
-            if is_login_page(resp.content_type, body):
-                return AuthenticationError(
-                    f"the server answered with a login page where data was expected: {LOGIN_HINT}",
-                    status_code=resp.status_code,
-                    body=body,
-                    response=info,
-                )
-            return ProtocolError(
-                "the server answered with an HTML page where data was expected",
-                status_code=resp.status_code,
-                body=body,
-                response=info,
-            )
-        return classify_error(resp.status_code, resp.headers, body, route=req.route, response=info)
+    def request_info(self, req: Request) -> RequestInfo:
+        """What an error keeps of ``req``: method, route and URL without credentials."""
+        return RequestInfo.of(req.method, req.route, self.url(req))
+
+    def response_info(self, resp: Response) -> ResponseInfo:
+        """What an error keeps of ``resp``: cookie headers dropped, secret values scrubbed."""
+        secrets = self.cookies.secrets()
+        return ResponseInfo(
+            resp.status_code, strip_userinfo(resp.url), scrub_headers(resp.headers, secrets)
+        )
+
+    def _error_from(self, req: Request, resp: Response, stage: str = "http") -> HuggingChatError:
+        return classify(
+            stage,
+            status=resp.status_code,
+            route=req.route,
+            headers=resp.headers,
+            body=resp.body[:4000],
+            request=self.request_info(req),
+            response=self.response_info(resp),
+            session=self.cookies.source,
+            secrets=self.cookies.secrets(),
+            now=time.time(),
+        )
 
     @staticmethod
     def is_stream_start(resp: Response) -> bool:
@@ -342,19 +342,21 @@ class ClientCore:
     def check_stream_start(self, req: Request, resp: Response) -> None:
         """A 200 stream must be JSON lines (or the 2024 event-stream label)."""
         ctype = resp.content_type
-        if not ctype.startswith(_STREAM_TYPES):
-            raise (
-                self.error_from(req, resp, html="html" in ctype)
-                if "html" in ctype
-                else (
-                    ProtocolError(
-                        f"unexpected content type for the answer stream: {ctype or 'none'}",
-                        status_code=resp.status_code,
-                        body=_scrub(resp.body[:300], self.cookies.secrets()),
-                        response=resp.info(),
-                    )
-                )
-            )
+        if ctype.startswith(_STREAM_TYPES):
+            return
+        if "html" in ctype:
+            raise self._error_from(req, resp, "html")
+        raise ProtocolError(
+            f"unexpected content type for the answer stream: {ctype or 'none'}"[:200],
+            status_code=resp.status_code,
+            body=self._scrubbed_body(resp, 300),
+            request=self.request_info(req),
+            response=self.response_info(resp),
+        )
+
+    def _scrubbed_body(self, resp: Response, limit: int) -> str:
+        text = body_message(_scrub(resp.body[:limit], self.cookies.secrets()))
+        return text or "(empty)"
 
     def retry_delay(self, req: Request, attempt: int, exc: HuggingChatError) -> float | None:
         """Seconds to wait before retrying ``req`` after ``exc``, or None (do not retry).
@@ -375,27 +377,26 @@ class ClientCore:
         if isinstance(exc, TransportError):
             return backoff if (req.idempotent or exc.nothing_sent) else None
         status = exc.status_code
-        if status in (502, 503, 504) and type(exc) is HuggingChatError:
+        if status in (502, 503, 504) and isinstance(exc, ServerError):
             return backoff
-        if (
-            status is not None
-            and status >= 500
-            and req.idempotent
-            and type(exc) is (HuggingChatError)
-        ):
+        if status is not None and status >= 500 and req.idempotent and isinstance(exc, ServerError):
             return backoff
         return None
 
     # -- operations (shared by both shells) ------------------------------------------------------
-    def _json(self, resp: Response) -> Any:
+    def _json(self, resp: Response, req: Request | None = None) -> Any:
+        """The JSON of a success body; any parse failure (bad JSON, nesting too deep for the
+        parser, a number with too many digits) is a :class:`ProtocolError`."""
         try:
             return json.loads(resp.body)
-        except ValueError:
+        except (ValueError, RecursionError) as exc:
+            why = "nested too deep" if isinstance(exc, RecursionError) else "not JSON"
             raise ProtocolError(
-                "the server answered with something that is not JSON",
+                f"the server answered with something that is not readable JSON ({why})",
                 status_code=resp.status_code,
-                body=_scrub(resp.body[:300], self.cookies.secrets()),
-                response=resp.info(),
+                body=self._scrubbed_body(resp, 300),
+                request=self.request_info(req) if req is not None else None,
+                response=self.response_info(resp),
             ) from None
 
     def op_models(self, refresh: bool = False) -> Op[list[ModelInfo]]:
@@ -473,25 +474,38 @@ class ClientCore:
 
     def _read_devalue(self, resp: Response, cid: str) -> ConversationInfo:
         first = resp.body.split(b"\n", 1)[0]
-        try:
-            page = json.loads(first)
-        except ValueError:
-            raise ProtocolError("unreadable __data.json", body=first[:300]) from None
+        page = self._json(
+            Response(resp.status_code, resp.headers, resp.set_cookies, first, resp.url)
+        )
         nodes = page.get("nodes") if isinstance(page, dict) else None
-        if page.get("type") == "redirect" if isinstance(page, dict) else False:
-            raise AuthenticationError(f"the server redirected to login: {LOGIN_HINT}")
         node = nodes[1] if isinstance(nodes, list) and len(nodes) > 1 else None
+        kind = page.get("type") if isinstance(page, dict) else None
+        if kind != "redirect" and isinstance(node, dict):
+            kind = node.get("type")
+        if kind in ("redirect", "error"):
+            status = node.get("status") if isinstance(node, dict) else None
+            error = node.get("error") if isinstance(node, dict) else None
+            message = error.get("message") if isinstance(error, dict) else None
+            raise classify(
+                "devalue",
+                status=302 if kind == "redirect" else status if isinstance(status, int) else None,
+                route="read",
+                message=str(message or ""),
+                response=self.response_info(resp),
+                session=self.cookies.source,
+            )
         if not isinstance(node, dict):
-            raise ConversationNotFoundError("the server has no such conversation")
-        if node.get("type") == "error":
-            status = node.get("status")
-            msg = str((node.get("error") or {}).get("message") or "conversation error")
-            if status in (403, 404):
-                raise ConversationNotFoundError(msg, status_code=status)
-            raise HuggingChatError(msg, status_code=status if isinstance(status, int) else None)
-        if node.get("type") == "redirect":
-            raise AuthenticationError(f"the server redirected to login: {LOGIN_HINT}")
-        return bodies.parse_conversation(bodies.decode_devalue(node.get("data") or []), cid)
+            raise ConversationNotFoundError(
+                "the server has no such conversation", response=self.response_info(resp)
+            )
+        try:
+            value = bodies.decode_devalue(node.get("data") or [])
+        except (RecursionError, IndexError, TypeError, KeyError) as exc:
+            raise ProtocolError(
+                f"unreadable __data.json node ({type(exc).__name__})",
+                response=self.response_info(resp),
+            ) from None
+        return bodies.parse_conversation(value, cid)
 
     def op_delete(self, cid: str) -> Op[None]:
         gen = yield from self.op_generation()
@@ -612,6 +626,8 @@ class ClientCore:
             generation=generation,
             web_search=want_search,
             files=plan.files,
+            generation_id=str(uuid.uuid4()),
+            boundary="----hfchat" + os.urandom(12).hex(),
         )
         assembler = TurnAssembler(
             base_url=self.config.base_url,

@@ -107,7 +107,13 @@ class ConversationSummary(_Record):
 
 
 def _protocol(what: str, body: Any) -> ProtocolError:
-    text = body if isinstance(body, (str, bytes)) else json.dumps(body, default=str)[:300]
+    if isinstance(body, (str, bytes)):
+        text: str | bytes = body[:300]
+    else:
+        try:
+            text = json.dumps(body, default=str)[:300]
+        except (ValueError, RecursionError):  # too deep to print: say what it was
+            text = f"({type(body).__name__}, nested too deep to show)"
     return ProtocolError(f"unexpected {what} body from the server", body=text)
 
 
@@ -176,7 +182,12 @@ def decode_devalue(data: list[Any]) -> Any:
 
     if not data:
         return None
-    return hydrate(0)
+    try:
+        return hydrate(0)
+    except (RecursionError, IndexError, TypeError, KeyError, ValueError) as exc:
+        raise ProtocolError(
+            f"unreadable devalue data ({type(exc).__name__}, {len(data)} entries)"
+        ) from None
 
 
 def parse_models(body: Any) -> list[ModelInfo]:

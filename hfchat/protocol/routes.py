@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -38,6 +36,12 @@ __all__ = [
 
 WEB_SEARCH_MCP_SERVER = "Web Search (Exa)"
 _CID = re.compile(r"^[0-9a-f]{24}$")
+
+# chat-ui raises route errors with SvelteKit's error(), which answers JSON only when the request
+# accepts application/json (else an HTML page): every request accepts JSON for its errors, the
+# stream routes at a lower q-value than the stream itself (captures head/71, head/74).
+SEND_ACCEPT = "application/jsonl, application/json;q=0.9, text/event-stream;q=0.8"
+REPLAY_ACCEPT = "text/event-stream, application/json;q=0.9"
 
 
 @dataclass(slots=True)
@@ -105,8 +109,12 @@ def get_conversation(cid: str, kind: str = "v2") -> Request:
     return Request("GET", f"/conversation/{cid}/__data.json?x-sveltekit-invalidated=01", "read")
 
 
-def _multipart(data: dict[str, Any], files: list[FileUpload]) -> tuple[bytes, str]:
-    boundary = "----hfchat" + os.urandom(12).hex()
+_BOUNDARY = re.compile(r"^[0-9A-Za-z'()+_,./:=?-]{1,70}$")
+
+
+def _multipart(data: dict[str, Any], files: list[FileUpload], boundary: str) -> tuple[bytes, str]:
+    if not _BOUNDARY.match(boundary):
+        raise ConfigurationError(f"not a multipart boundary: {boundary!r:.80}")
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="data"\r\n\r\n'.encode()
         + json.dumps(data, ensure_ascii=False).encode()
@@ -142,10 +150,16 @@ def send_message(
     is_retry: bool = False,
     is_continue: bool = False,
     files: list[FileUpload] | None = None,
-    generation_id: str | None = None,
+    generation_id: str | None,
+    boundary: str,
     mcp_servers: list[str] | None = None,
 ) -> tuple[Request, str | None]:
-    """The multipart POST of one message; returns the request and the generation id sent."""
+    """The multipart POST of one message; returns the request and the generation id sent.
+
+    No clock or randomness here: the caller supplies ``generation_id`` (a fresh UUID, needed by
+    2026 servers, ignored by 2024 ones) and the multipart ``boundary`` (random, at most 70
+    characters of the RFC 2046 set).
+    """
     check_conversation_id(cid)
     data: dict[str, Any] = {"id": parent_id, "is_retry": is_retry}
     if inputs is not None:
@@ -153,7 +167,8 @@ def send_message(
             raise ConfigurationError("a message needs some text (the server refuses '')")
         data["inputs"] = inputs
     if generation == "2026":
-        generation_id = generation_id or str(uuid.uuid4())
+        if not generation_id:
+            raise ConfigurationError("a 2026 server needs a generation id for each message")
         data["generationId"] = generation_id
         servers = list(mcp_servers or [])
         if web_search and WEB_SEARCH_MCP_SERVER not in servers:
@@ -164,12 +179,12 @@ def send_message(
         data["is_continue"] = is_continue
         data["web_search"] = web_search
         data["tools"] = []
-    body, ctype = _multipart(data, files or [])
+    body, ctype = _multipart(data, files or [], boundary)
     req = Request(
         "POST",
         f"/conversation/{cid}",
         "send",
-        {"content-type": ctype, "accept": "application/jsonl, text/event-stream"},
+        {"content-type": ctype, "accept": SEND_ACCEPT},
         body,
         stream=True,
     )
@@ -196,7 +211,7 @@ def replay_stream(cid: str, generation_id: str, from_seq: int = 0) -> Request:
         "GET",
         f"/conversation/{cid}/stream?{query}",
         "stream",
-        {"accept": "text/event-stream"},
+        {"accept": REPLAY_ACCEPT},
         stream=True,
     )
 

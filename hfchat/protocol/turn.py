@@ -9,17 +9,12 @@ concatenation is the same).
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 from typing import Any
 
-from ..errors import (
-    AuthenticationError,
-    HuggingChatError,
-    RateLimitError,
-    StreamError,
-    StreamProtocolError,
-)
+from ..errors import HuggingChatError, RequestInfo, StreamError, StreamProtocolError
 from ..events import (
     Elicitation,
     Event,
@@ -35,21 +30,27 @@ from ..events import (
     TurnResult,
     WebSearchStatus,
 )
+from .classify import classify
 from .decoder import DEFAULT_MAX_LINE_BYTES, LineDecoder, LineTooLong
 from .sources import SourceList, is_web_tool, sources_from_tool_outputs
 from .sse import SSEDecoder
 from .think import ThinkSplitter, split_think, strip_think
 
-__all__ = ["TurnAssembler", "stream_error_from_status"]
+__all__ = [
+    "MAX_UPDATES_AFTER_FINAL",
+    "TurnAssembler",
+    "TurnState",
+    "stream_error_from_status",
+]
 
 log = logging.getLogger("hfchat.stream")
 
 _raw_decode = json.JSONDecoder().raw_decode
 
 
-def _loads(line: bytes) -> Any:
+def _loads(line: bytes | str) -> Any:
     """One stripped JSON line (skips json.loads's encoding sniffing and whitespace scan)."""
-    text = line.decode()
+    text = line.decode() if isinstance(line, bytes) else line.strip()
     value, end = _raw_decode(text)
     if end != len(text):
         raise ValueError("extra data after the JSON value")
@@ -65,29 +66,77 @@ def _obj(value: Any) -> dict[str, Any]:
 
 
 def stream_error_from_status(
-    message: str, status_code: Any, *, partial_text: str = "", partial_reasoning: str = ""
+    message: str,
+    status_code: Any,
+    *,
+    partial_text: str = "",
+    partial_reasoning: str = "",
+    request: RequestInfo | None = None,
 ) -> HuggingChatError:
-    """A ``status: error`` update as a typed error (statusCode 429/402 → rate limit, …)."""
-    code = status_code if isinstance(status_code, int) else None
-    kw: dict[str, Any] = {
-        "status_code": code,
-        "partial_text": partial_text,
-        "partial_reasoning": partial_reasoning,
-    }
-    if code in (402, 429):
-        return RateLimitError(message, limit="upstream", **kw)
-    if code in (401, 403):
-        return AuthenticationError(message, **kw)
-    return StreamError(message, **kw)
+    """A ``status: error`` update as a typed error (statusCode 429/402 → rate limit, …); the
+    rules are the ``stream`` rows of :data:`hfchat.protocol.classify.RULES`."""
+    return classify(
+        "stream",
+        status=status_code if type(status_code) is int else None,
+        route="send",
+        message=message,
+        request=request,
+        partial_text=partial_text,
+        partial_reasoning=partial_reasoning,
+    )
+
+
+class TurnState(enum.Enum):
+    """Where a :class:`TurnAssembler` is in its turn."""
+
+    STREAMING = "streaming"
+    """Reading the answer stream; no final answer yet."""
+    FINAL_SEEN = "final seen"
+    """The final answer arrived; only title and metadata may follow (bounded)."""
+    REPLAYING = "replaying"
+    """Reading the 2026 replay of the generation (SSE) after a cut, before its final answer."""
+    DONE = "done"
+    """:meth:`TurnAssembler.close` returned the :class:`TurnEnd`; nothing more is accepted."""
+    FAILED = "failed"
+    """A typed error was raised; nothing more is accepted."""
+
+
+STREAMING = TurnState.STREAMING
+FINAL_SEEN = TurnState.FINAL_SEEN
+REPLAYING = TurnState.REPLAYING
+DONE = TurnState.DONE
+FAILED = TurnState.FAILED
+
+MAX_UPDATES_AFTER_FINAL = 100
+"""Updates read after the final answer before the assembler asks to close (``wants_close``)."""
 
 
 class TurnAssembler:
-    """State of one streamed turn. Not thread-safe; one per stream."""
+    """State of one streamed turn. Not thread-safe; one per stream.
+
+    States (:class:`TurnState`): ``STREAMING`` → ``FINAL_SEEN`` on the first ``finalAnswer``;
+    :meth:`start_replay` (after a cut) → ``REPLAYING`` (SSE framing from then on, what was
+    already streamed skipped) → ``FINAL_SEEN``; :meth:`close` → ``DONE`` with exactly one
+    :class:`TurnEnd`; any typed error → ``FAILED``. ``feed``/``close`` after ``DONE`` or
+    ``FAILED`` raise :class:`~hfchat.errors.StreamError`.
+
+    Rules: the first ``finalAnswer`` wins (later ones are ignored, as are stream tokens after
+    it); the answer text is the first final answer's (think-split), and the streamed deltas are
+    completed to it when it extends them. After the final answer the assembler keeps at most
+    :data:`MAX_UPDATES_AFTER_FINAL` updates and sets :attr:`wants_close` at the server's end
+    marker (``status: finished``, or the replay's ``end`` event) or at that cap; the shell
+    should then stop reading and call :meth:`close`. :attr:`final_seen` tells the shell it may
+    give the stream a short grace (title, metadata) and then close it.
+
+    ``request`` (the send request's :class:`~hfchat.errors.RequestInfo`) is carried by every
+    error the assembler raises.
+    """
 
     __slots__ = (
+        "_after_final",
         "_base",
-        "_done",
         "_elicitation",
+        "_ended",
         "_final",
         "_lines",
         "_raw",
@@ -95,7 +144,9 @@ class TurnAssembler:
         "_replay",
         "_replay_seen",
         "_replay_skip",
+        "_request",
         "_splitter",
+        "_state",
         "_text",
         "result",
         "sources",
@@ -110,6 +161,7 @@ class TurnAssembler:
         generation_id: str | None = None,
         parent_id: str | None = None,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        request: RequestInfo | None = None,
     ) -> None:
         self._lines = LineDecoder(max_line_bytes)
         self._splitter = ThinkSplitter()
@@ -118,7 +170,9 @@ class TurnAssembler:
         self._reasoning: list[str] = []
         self._final: dict[str, Any] | None = None
         self._elicitation: dict[str, Any] | None = None
-        self._done = False
+        self._state = STREAMING
+        self._ended = False
+        self._after_final = 0
         self._replay: SSEDecoder | None = None
         self._replay_seen = 0
         self._replay_skip = 0
@@ -130,17 +184,43 @@ class TurnAssembler:
             parent_id=parent_id,
         )
         self._base = base_url.rstrip("/")
+        self._request = request
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def state(self) -> TurnState:
+        """Where the turn is (see :class:`TurnState`)."""
+        return self._state
+
+    @property
+    def final_seen(self) -> bool:
+        """The final answer arrived (the shell may allow a short grace, then close)."""
+        return self._final is not None
+
+    @property
+    def wants_close(self) -> bool:
+        """Nothing more is needed from the stream: stop reading and call :meth:`close`."""
+        return self._ended
+
+    @property
+    def done(self) -> bool:
+        """:meth:`close` returned the turn's :class:`TurnEnd`."""
+        return self._state is DONE
 
     # -- partial output --------------------------------------------------------------------
     @property
     def partial_text(self) -> str:
+        """The answer text streamed so far."""
         return "".join(self._text)
 
     @property
     def partial_reasoning(self) -> str:
+        """The reasoning streamed so far."""
         return "".join(self._reasoning)
 
     def stream_error(self, message: str, **kw: Any) -> StreamError:
+        """A :class:`StreamError` carrying the partial output."""
+        kw.setdefault("request", self._request)
         return StreamError(
             message,
             partial_text=self.partial_text,
@@ -148,105 +228,143 @@ class TurnAssembler:
             **kw,
         )
 
+    def _check_open(self, what: str) -> None:
+        if self._state is DONE or self._state is FAILED:
+            raise self.stream_error(f"{what}() after the turn ended ({self._state.value})")
+
     # -- bytes in ----------------------------------------------------------------------------
     def feed(self, data: bytes) -> list[Event]:
+        """The events ``data`` completes (NDJSON lines, or SSE events while replaying)."""
+        state = self._state
+        if state is DONE or state is FAILED:
+            self._check_open("feed")
+        if self._ended:
+            return []  # the server's end marker (or the cap after the final answer) was read
         try:
-            lines = self._lines.feed(data)
+            if self._replay is None:
+                items: list[bytes] | list[str] = self._lines.feed(data)
+            else:
+                items = self._replay_items(data)
+            out: list[Event] = []
+            for line in items:
+                try:
+                    update = _loads(line)
+                except (ValueError, RecursionError) as exc:
+                    raise self._malformed(line, exc) from None
+                # the one token path; its common case inlined (one stream token per line)
+                if type(update) is dict and update.get("type") == "stream":
+                    token = update.get("token")
+                    if type(token) is str and token:
+                        if _NUL in token:
+                            token = token.replace(_NUL, "")
+                            if not token:
+                                continue
+                        if self._state is STREAMING and self._splitter.in_text:
+                            self._raw.append(token)
+                            self._text.append(token)
+                            out.append(TextDelta(token))
+                        else:
+                            self._token(token, out)
+                    continue
+                self._update(update, out)
+                if self._ended:
+                    break
+            return out
         except LineTooLong as exc:
+            self._state = FAILED
             raise self._protocol_error(str(exc)) from None
-        out: list[Event] = []
-        for line in lines:
-            # the hot path, inlined: one stream token per line
-            try:
-                update = _loads(line)
-            except ValueError:
-                raise self._malformed(line) from None
-            if type(update) is dict and update.get("type") == "stream":
-                token = update.get("token")
-                if type(token) is str and token:
-                    if _NUL in token:
-                        token = token.replace(_NUL, "")
-                        if not token:
-                            continue
-                    if self._splitter.in_text:
-                        self._raw.append(token)
-                        self._text.append(token)
-                        out.append(TextDelta(token))
-                    else:
-                        self._token(token, out)
-                continue
-            self._update(update, out)
-        return out
+        except HuggingChatError:
+            self._state = FAILED
+            raise
 
     def close(self) -> list[Event]:
-        """End of the byte stream: the last events, ending with :class:`TurnEnd`."""
-        out: list[Event] = []
-        rest = self._lines.close()
-        if rest is not None:
-            try:
-                update = _loads(rest)
-            except ValueError:
-                raise self.stream_error(
-                    "the stream ended inside an update line (connection cut?)"
-                ) from None
-            self._update(update, out)
-        if self._final is None:
-            if self._elicitation is not None:
-                raise self.stream_error("tool needs user input (MCP elicitation)")
-            raise self.stream_error("the stream ended before the final answer")
-        self._finish(out)
+        """End of the byte stream: the last events, ending with the turn's one :class:`TurnEnd`."""
+        self._check_open("close")
+        try:
+            out: list[Event] = []
+            rest = self._lines.close() if self._replay is None and not self._ended else None
+            if rest is not None:
+                try:
+                    update = _loads(rest)
+                except (ValueError, RecursionError):
+                    raise self.stream_error(
+                        "the stream ended inside an update line (connection cut?)"
+                    ) from None
+                self._update(update, out)
+            if self._final is None:
+                if self._elicitation is not None:
+                    raise self.stream_error("tool needs user input (MCP elicitation)")
+                raise self.stream_error("the stream ended before the final answer")
+            self._finish(out)
+        except HuggingChatError:
+            self._state = FAILED
+            raise
+        self._state = DONE
         return out
 
     # -- resuming after a cut (2026 replay route) -----------------------------------------------
     def start_replay(self) -> None:
-        """The answer goes on from a replay of the whole generation (SSE, tokens merged):
-        what was already streamed is skipped and the rest is emitted once."""
-        self._replay = SSEDecoder()
+        """The answer goes on from a replay of the whole generation (SSE, tokens merged): from
+        now on :meth:`feed` reads SSE; what was already streamed is skipped and the rest is
+        emitted once."""
+        self._check_open("start_replay")
+        self._replay = SSEDecoder(self._lines.max_line_bytes)
         self._replay_seen = 0
         self._replay_skip = sum(len(t) for t in self._raw)
         self._lines = LineDecoder(self._lines.max_line_bytes)  # the cut line is gone
+        if self._final is None:
+            self._state = REPLAYING
+        self._ended = False
 
     def feed_replay(self, data: bytes) -> list[Event]:
-        assert self._replay is not None, "start_replay() first"
-        out: list[Event] = []
+        """Deprecated alias of :meth:`feed` (replay is a state: call :meth:`start_replay`, then
+        :meth:`feed`). Kept for one release."""
+        if self._replay is None:
+            raise self.stream_error("feed_replay() before start_replay()")
+        return self.feed(data)
+
+    def _replay_items(self, data: bytes) -> list[str]:
+        assert self._replay is not None
+        items: list[str] = []
         for sse in self._replay.feed(data):
-            if sse.event != "update":
-                continue  # "end" closes the stream; close() judges the outcome
-            try:
-                update = json.loads(sse.data)
-            except ValueError:
-                raise self._malformed(sse.data.encode()) from None
-            if type(update) is not dict:
-                raise self._protocol_error("a replayed update that is not an object")
-            kind = update.get("type")
-            if kind == "stream":
-                token = update.get("token")
-                if isinstance(token, str) and token:
-                    token = token.replace(_NUL, "")
-                    start = self._replay_seen
-                    self._replay_seen += len(token)
-                    if self._replay_seen > self._replay_skip:
-                        self._token(token[max(self._replay_skip - start, 0) :], out)
-                continue
-            if (kind == "title" and self.result.title is not None) or (
-                kind == "routerMetadata" and self.result.router is not None
-            ):
-                continue  # seen before the cut
-            self._update(update, out)
-        return out
+            if sse.event == "update":
+                items.append(sse.data)
+            elif sse.event == "end":
+                # the replay is over; close() judges the outcome
+                if self._final is not None:
+                    self._ended = True
+                break
+        return items
 
     # -- lines ------------------------------------------------------------------------------
     def _protocol_error(self, message: str) -> StreamProtocolError:
         return StreamProtocolError(
-            message, partial_text=self.partial_text, partial_reasoning=self.partial_reasoning
+            message,
+            partial_text=self.partial_text,
+            partial_reasoning=self.partial_reasoning,
+            request=self._request,
         )
 
-    def _malformed(self, line: bytes) -> StreamProtocolError:
-        return self._protocol_error(
-            f"malformed update line: {line[:80].decode('utf-8', 'replace')!r}"
-        )
+    def _malformed(
+        self, line: bytes | str, exc: BaseException | None = None
+    ) -> StreamProtocolError:
+        text = line[:80].decode("utf-8", "replace") if isinstance(line, bytes) else line[:80]
+        why = " (nested too deep)" if isinstance(exc, RecursionError) else ""
+        return self._protocol_error(f"malformed update line{why}: {text!r}")
 
     def _token(self, token: str, out: list[Event]) -> None:
+        state = self._state
+        if state is FINAL_SEEN:
+            return  # the first final answer fixed the text
+        if self._replay is not None:
+            start = self._replay_seen
+            self._replay_seen += len(token)
+            if self._replay_seen <= self._replay_skip:
+                return  # streamed before the cut
+            token = token[max(self._replay_skip - start, 0) :]
+        self._emit(token, out)
+
+    def _emit(self, token: str, out: list[Event]) -> None:
         self._raw.append(token)
         splitter = self._splitter
         if splitter.in_text:
@@ -263,7 +381,7 @@ class TurnAssembler:
 
     def _update(self, update: Any, out: list[Event]) -> None:
         if type(update) is not dict:
-            raise self._protocol_error(f"an update that is not an object: {str(update)[:80]!r}")
+            raise self._protocol_error(f"an update that is not an object ({type(update).__name__})")
         kind = update.get("type")
         if kind == "stream":
             token = update.get("token")
@@ -272,19 +390,32 @@ class TurnAssembler:
                 if token:
                     self._token(token, out)
             return
-        if self._final is not None and kind in _KEEP_FINAL_TYPES:
-            self.result.final_updates.append(update)
+        if self._final is not None and kind != "finalAnswer":
+            self._after_final += 1
+            if self._after_final > MAX_UPDATES_AFTER_FINAL:
+                self._ended = True
+                return
+            if kind in _KEEP_FINAL_TYPES and update.get("status") != "keepAlive":
+                self.result.final_updates.append(update)
+        if self._replay is not None and (
+            (kind == "title" and self.result.title is not None)
+            or (kind == "routerMetadata" and self.result.router is not None)
+        ):
+            return  # seen before the cut
         handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
         if handler is not None:
             handler(self, update, out)
         elif kind is None:
             message = update.get("message")
-            raise self.stream_error(
-                str(message) if message else "an update line without a type",
-                status_code=update.get("statusCode")
-                if isinstance(update.get("statusCode"), int)
-                else None,
-                body=json.dumps(update)[:300],
+            code = update.get("statusCode")
+            raise classify(
+                "stream",
+                status=code if type(code) is int else None,
+                route="send",
+                message=str(message)[:300] if message else "an update line without a type",
+                request=self._request,
+                partial_text=self.partial_text,
+                partial_reasoning=self.partial_reasoning,
             )
         else:
             log.debug("ignoring unknown update type %r", kind)
@@ -298,20 +429,24 @@ class TurnAssembler:
                 u.get("statusCode"),
                 partial_text=self.partial_text,
                 partial_reasoning=self.partial_reasoning,
+                request=self._request,
             )
-        if status == "finished":
-            self._done = True
+        if status == "finished" and self._final is not None:
+            self._ended = True  # the server's end marker: nothing more is needed
 
     def _on_final(self, u: dict[str, Any], out: list[Event]) -> None:
-        if self._final is None:
-            self.result.final_updates.append(u)
+        if self._final is not None:
+            log.debug("ignoring a second finalAnswer (the first one wins)")
+            return
+        self.result.final_updates.append(u)
         self._final = u
+        self._state = FINAL_SEEN
         text = u.get("text")
         if isinstance(text, str):
             text = text.replace(_NUL, "")
             streamed = "".join(self._raw)
             if len(text) > len(streamed) and text.startswith(streamed):
-                self._token(text[len(streamed) :], out)
+                self._emit(text[len(streamed) :], out)
         reasoning, rest = self._splitter.flush()
         if reasoning:
             self._reasoning.append(reasoning)
@@ -319,6 +454,14 @@ class TurnAssembler:
         if rest:
             self._text.append(rest)
             out.append(TextDelta(rest))
+        if isinstance(text, str):
+            # complete the streamed text to the final answer's text when it extends it
+            answer = split_think(text)[1]
+            streamed = self.partial_text
+            if len(answer) > len(streamed) and answer.startswith(streamed):
+                tail = answer[len(streamed) :]
+                self._text.append(tail)
+                out.append(TextDelta(tail))
         added = self.sources.add_links(u.get("webSources"), "uri")
         if added:
             out.append(Sources(added))
@@ -444,10 +587,16 @@ class TurnAssembler:
         final = self._final or {}
         result = self.result
         text = final.get("text")
+        streamed = self.partial_text
         if isinstance(text, str):
             inline_reasoning, answer = split_think(text.replace(_NUL, ""))
+            if not streamed.startswith(answer):
+                # the final text contradicts the stream: the streamed text stands (a final
+                # text that is a prefix of it is a clamp, e.g. after stop-generating)
+                log.debug("the final answer contradicts the streamed text; keeping the stream")
+                answer = streamed
         else:
-            inline_reasoning, answer = "", self.partial_text
+            inline_reasoning, answer = "", streamed
         streamed_reasoning = self.partial_reasoning
         result.text = answer
         result.reasoning = streamed_reasoning or inline_reasoning

@@ -36,6 +36,35 @@ UPDATES = st.one_of(
 )
 
 
+def _deep(depth: int, opener: str) -> bytes:
+    return (opener * depth).encode()
+
+
+# hostile JSON: nesting far past the parser's recursion limit, numbers past any float, integers
+# past Python's digit limit (ValueError), each as a whole line or as a value inside an update
+HOSTILE = st.one_of(
+    st.builds(_deep, st.integers(min_value=1, max_value=300_000), st.sampled_from(["[", '{"a":'])),
+    st.builds(
+        lambda d: b'{"type":"stream","token":"x","v":' + _deep(d, "[") + b"1" + b"]" * d + b"}",
+        st.integers(min_value=1, max_value=200_000),
+    ),
+    st.builds(lambda n: b"1" * n, st.integers(min_value=1, max_value=100_000)),
+    st.builds(
+        lambda n: b'{"type":"finalAnswer","text":"t","n":' + b"7" * n + b"}",
+        st.integers(min_value=1, max_value=100_000),
+    ),
+    st.sampled_from(
+        [
+            b"1e999999",
+            b"-1e999999",
+            b'{"type":"status","status":"error","statusCode":1e999999,"message":"m"}',
+            b'{"type":"stream","token":"y","x":NaN}',
+            b'{"type":"finalAnswer","text":"t","x":-Infinity}',
+        ]
+    ),
+)
+
+
 def encode(updates: list[dict[str, Any]], padding: bool) -> bytes:
     out = []
     for u in updates:
@@ -65,6 +94,11 @@ def outcome(chunks: list[bytes]) -> tuple[Any, ...]:
         events += a.close()
     except HuggingChatError as exc:
         return ("error", type(exc).__name__, exc.partial_text, exc.partial_reasoning)
+    streamed = "".join(e.text for e in events if isinstance(e, TextDelta))
+    end = events[-1]
+    assert isinstance(end, TurnEnd)
+    # one rule for text: the answer is what was streamed, or a prefix of it (a clamp)
+    assert streamed.startswith(end.result.text), (streamed, end.result.text)
     merged: list[Any] = []
     for ev in events:
         if isinstance(ev, (TextDelta, ReasoningDelta)):

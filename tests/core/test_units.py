@@ -136,8 +136,15 @@ def test_tool_outputs_prefer_structured_then_urls() -> None:
 
 def test_send_message_bodies_per_generation() -> None:
     req, gid = routes.send_message(
-        "a" * 24, parent_id="p", inputs="hi", generation="2026", web_search=True
+        "a" * 24,
+        parent_id="p",
+        inputs="hi",
+        generation="2026",
+        web_search=True,
+        generation_id="g-1",
+        boundary="b1",
     )
+    assert gid == "g-1"
     assert req.method == "POST" and req.path == "/conversation/" + "a" * 24 and req.stream
     assert req.headers["content-type"].startswith("multipart/form-data; boundary=")
     body = req.body or b""
@@ -149,7 +156,9 @@ def test_send_message_bodies_per_generation() -> None:
         "generationId": gid,
         "selectedMcpServerNames": ["Web Search (Exa)"],
     }
-    req, gid = routes.send_message("a" * 24, parent_id="p", inputs="hi", generation="2024")
+    req, gid = routes.send_message(
+        "a" * 24, parent_id="p", inputs="hi", generation="2024", generation_id="g", boundary="b"
+    )
     body = req.body or b""
     data = json.loads(body.split(b"\r\n\r\n", 1)[1].split(b"\r\n--", 1)[0])
     assert gid is None
@@ -158,13 +167,16 @@ def test_send_message_bodies_per_generation() -> None:
 
 def test_send_message_with_files_and_validation() -> None:
     f = routes.FileUpload("tiny.png", "image/png", data=b"\x89PNG")
-    req, _ = routes.send_message("a" * 24, parent_id="p", inputs="x", generation="2026", files=[f])
+    ids = {"generation_id": "g", "boundary": "b"}
+    req, _ = routes.send_message(
+        "a" * 24, parent_id="p", inputs="x", generation="2026", files=[f], **ids
+    )
     assert b'filename="base64;tiny.png"' in (req.body or b"")
     assert b"iVBORw==" in (req.body or b"")
     with pytest.raises(ConfigurationError):
-        routes.send_message("a" * 24, parent_id="p", inputs="", generation="2026")
+        routes.send_message("a" * 24, parent_id="p", inputs="", generation="2026", **ids)
     with pytest.raises(ConversationNotFoundError):
-        routes.send_message("not-an-id", parent_id="p", inputs="x", generation="2026")
+        routes.send_message("not-an-id", parent_id="p", inputs="x", generation="2026", **ids)
 
 
 def test_cookie_inputs(tmp_path) -> None:  # type: ignore[no-untyped-def]
