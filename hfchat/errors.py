@@ -16,6 +16,7 @@
     ├── TransportError               connection-level failure (DNS, refused, TLS, reset)
     │   └── TimeoutError             connect timeout, or no update within the idle timeout
     ├── InsecureTransportError       a session cookie would travel over plain http
+    ├── ClientClosedError            the client was closed (before or during the call)
     └── ConfigurationError           bad arguments (cookie file, base URL, unsupported input)
 
 Each error carries the HTTP status (when there was one) and at most 300 characters of the
@@ -32,6 +33,7 @@ from typing import Any
 
 __all__ = [
     "AuthenticationError",
+    "ClientClosedError",
     "ConfigurationError",
     "ConversationNotFoundError",
     "HuggingChatError",
@@ -177,6 +179,11 @@ class StreamTimeoutError(StreamError, TimeoutError):
 
 class InsecureTransportError(HuggingChatError):
     """A session cookie would be sent over plain http to a host that is not loopback."""
+
+
+class ClientClosedError(HuggingChatError):
+    """The client was closed: it sends nothing more, and a stream it was reading stops with
+    this error (keeping ``partial_text``)."""
 
 
 class ConfigurationError(HuggingChatError, ValueError):
