@@ -9,18 +9,19 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-import os
 import random
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 from . import __version__
-from ._transport import Response, Timeout
+from ._transport import Response
 from .auth import COOKIE_NAME, CookieSource, SessionCookies, resolve_cookies
+from .config import DEFAULT_BASE_URL, ClientConfig, ClientOptions
 from .conversations import ChatMessage, ConversationIndex, NodeRef, TurnPlan, fold_turns
 from .errors import (
     LOGIN_HINT,
@@ -44,11 +45,18 @@ from .protocol.think import split_think
 from .protocol.turn import TurnAssembler
 from .tools import ToolCallBuffer, ToolSpec, tool_prompt
 
-__all__ = ["ActiveTurn", "ClientCore", "ClientOptions", "Op", "TurnOptions"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "ActiveTurn",
+    "ClientConfig",
+    "ClientCore",
+    "ClientOptions",
+    "Op",
+    "TurnOptions",
+]
 
 log = logging.getLogger("hfchat")
 
-DEFAULT_BASE_URL = "https://huggingface.co/chat"
 T = TypeVar("T")
 Op = Generator[Request, Response, T]
 
@@ -154,112 +162,50 @@ class TurnOptions(TypedDict, total=False):
     conversation_id: str | None
 
 
-class ClientOptions(TypedDict, total=False):
-    """Keyword options of both clients (documented in :mod:`hfchat.client`)."""
-
-    base_url: str | None
-    hf_chat_cookie: CookieSource
-    model: str | None
-    timeout: float | tuple[float, float] | Timeout | None
-    max_retries: int
-    proxy: str | None
-    web_search: bool
-    impersonate: str
-    allow_insecure_http: bool
-    max_connections: int
-    max_retry_wait: float
-    conversation_cache_size: int
-    cleanup_on_close: bool
-    resolve_message_ids: bool
-    auto_login: bool
-    login_options: Mapping[str, Any] | None
-
-
-@dataclass
-class ClientConfig:
-    base_url: str
-    model: str | None
-    timeout: Timeout
-    max_retries: int
-    proxy: str | None
-    web_search: bool
-    impersonate: str
-    allow_insecure_http: bool
-    max_connections: int
-    max_retry_wait: float
-    conversation_cache_size: int
-    cleanup_on_close: bool
-    resolve_message_ids: bool = False
-    auto_login: bool = False
-    login_options: dict[str, Any] = field(default_factory=dict)
-    extra_headers: dict[str, str] = field(default_factory=dict)
-
-
 class ClientCore:
     """State and logic of one client; no sockets."""
 
-    def __init__(
-        self,
-        *,
-        base_url: str | None = None,
-        hf_chat_cookie: CookieSource = None,
-        model: str | None = None,
-        timeout: float | tuple[float, float] | Timeout | None = None,
-        max_retries: int = 2,
-        proxy: str | None = None,
-        web_search: bool = False,
-        impersonate: str = "chrome",
-        allow_insecure_http: bool = False,
-        max_connections: int = 256,
-        max_retry_wait: float = 30.0,
-        conversation_cache_size: int = 512,
-        cleanup_on_close: bool = False,
-        resolve_message_ids: bool = False,
-        auto_login: bool = False,
-        login_options: Mapping[str, Any] | None = None,
-    ) -> None:
-        base = (base_url or os.environ.get("HUGGINGCHAT_BASE_URL") or DEFAULT_BASE_URL).strip()
-        parts = urlsplit(base)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigurationError(f"base_url must be an http(s) URL, got {base!r:.80}")
-        if max_retries < 0:
-            raise ConfigurationError("max_retries must be >= 0")
-        self.config = ClientConfig(
-            base_url=base.rstrip("/"),
-            model=model,
-            timeout=Timeout.of(timeout),
-            max_retries=max_retries,
-            proxy=proxy or os.environ.get("HUGGINGCHAT_PROXY") or None,
-            web_search=web_search,
-            impersonate=impersonate,
-            allow_insecure_http=allow_insecure_http,
-            max_connections=max_connections,
-            max_retry_wait=max_retry_wait,
-            conversation_cache_size=conversation_cache_size,
-            cleanup_on_close=cleanup_on_close,
-            resolve_message_ids=resolve_message_ids,
-            auto_login=auto_login,
-            login_options=dict(login_options or {}),
-        )
+    def __init__(self, *, hf_chat_cookie: CookieSource = None, **options: Any) -> None:
+        """``options``: the :class:`~hfchat.config.ClientOptions` (validated into
+        :attr:`config`, a :class:`~hfchat.config.ClientConfig`, before any I/O)."""
+        self.config = ClientConfig.from_options(**options)
+        cfg = self.config
         self.login_attempted = False
         self.welcome_accepted = False
-        self.origin = f"{parts.scheme}://{parts.netloc}"
-        self._secure = parts.scheme == "https" or _is_loopback(parts.hostname or "")
-        cookies, source = resolve_cookies(hf_chat_cookie, self.config.base_url)
+        self.origin = cfg.origin
+        host = urlsplit(cfg.base_url).hostname or ""
+        self._secure = cfg.base_url.startswith("https://") or _is_loopback(host)
+        cookies, source = resolve_cookies(hf_chat_cookie, cfg.base_url)
         if source == "anonymous":
             # chat-ui keys a session on whatever secret the cookie holds and mints one only
             # for a request without it; minting it here means concurrent first requests share
             # one anonymous session instead of racing for the server's set-cookie.
             cookies = {COOKIE_NAME: str(uuid.uuid4())}
         self.cookies = SessionCookies(cookies, source)
-        self.index = ConversationIndex(conversation_cache_size)
+        self.index = ConversationIndex(cfg.conversation_cache_size)
         self.lock = threading.RLock()
         # learned from the server, cached per client
         self.generation: str | None = None  # "2026" or "2024"
         self.v2_reads: bool | None = None
         self.models: list[ModelInfo] | None = None
-        self.created: list[str] = []
+        # with cleanup_on_close every created conversation is kept until deleted; otherwise
+        # only the newest ids are (nothing needs them all, and a long-lived client must not grow)
+        self.created: deque[str] = deque(
+            maxlen=None if cfg.cleanup_on_close else cfg.limits.max_tracked_conversations
+        )
         self.user_agent_headers = {"accept-language": "en-US,en;q=0.9"}
+
+    def secrets(self) -> list[str]:
+        """Every credential this client knows (cookie values, proxy and base-URL passwords):
+        what is scrubbed from error bodies, headers and messages."""
+        out = self.cookies.secrets()
+        cfg = self.config
+        if cfg.basic_auth is not None:
+            out.extend(s for s in cfg.basic_auth if s)
+        if cfg.proxy:
+            parts = urlsplit(cfg.proxy)
+            out.extend(s for s in (parts.password, parts.username) if s)
+        return out
 
     def __repr__(self) -> str:
         return (

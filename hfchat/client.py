@@ -43,6 +43,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import time
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -50,6 +51,7 @@ from curl_cffi import requests as curl
 from typing_extensions import Unpack
 
 from ._core import ActiveTurn, ClientCore, ClientOptions, Op, TurnOptions, user_agent
+from ._http import AsyncSession, LoopSessions, Session, session_options
 from ._transport import (
     TRANSPORT_ERRORS,
     IdleTimeout,
@@ -63,8 +65,9 @@ from ._transport import (
     mapped_error,
     read_head_body,
 )
+from .config import ClientConfig, redact_url
 from .conversations import ChatMessage
-from .errors import HuggingChatError
+from .errors import ClientClosedError, HuggingChatError
 from .events import Event, TurnEnd, TurnResult
 from .protocol import routes
 from .protocol.bodies import ConversationInfo, ConversationSummary, ModelInfo
@@ -76,6 +79,8 @@ T = TypeVar("T")
 
 
 def _response(resp: Any, body: bytes) -> Response:
+    """hfchat's view of a curl_cffi response: ``set-cookie`` apart (only the core absorbs it),
+    the URL without query or credentials."""
     headers: dict[str, str] = {}
     set_cookies: list[str] = []
     for k, v in resp.headers.multi_items():
@@ -85,7 +90,8 @@ def _response(resp: Any, body: bytes) -> Response:
                 set_cookies.append(v)
             continue
         headers[key] = v or ""
-    return Response(resp.status_code, headers, set_cookies, body, str(resp.url).split("?")[0])
+    url = redact_url(str(resp.url).split("?")[0].split("#")[0])
+    return Response(resp.status_code, headers, set_cookies, body, url)
 
 
 def _messages(messages: str | Sequence[ChatMessage]) -> list[ChatMessage]:
@@ -100,6 +106,11 @@ class _Common:
     def __init__(self, *, core: ClientCore | None = None, **options: Unpack[ClientOptions]) -> None:
         # a sync and an async shell may share one core (cookies, detection, conversations)
         self._core = core if core is not None else ClientCore(**options)
+        self._closed = False
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ClientClosedError(f"this {type(self).__name__} is closed; make a new one")
 
     def __repr__(self) -> str:
         c = self._core.config
@@ -122,7 +133,20 @@ class _Common:
         return self._core.generation
 
     @property
+    def config(self) -> ClientConfig:
+        """The client's validated configuration (frozen; credentials never shown)."""
+        return self._core.config
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` (or ``aclose``) ran; every later call raises
+        :class:`~hfchat.errors.ClientClosedError`."""
+        return self._closed
+
+    @property
     def created_conversations(self) -> list[str]:
+        """Ids of the conversations this client created (all of them with
+        ``cleanup_on_close``, else the newest ``limits.max_tracked_conversations``)."""
         return list(self._core.created)
 
     def _request_kwargs(self, req: Request, *, stream: bool) -> dict[str, Any]:
@@ -138,14 +162,11 @@ class _Common:
             "allow_redirects": False,
             "stream": stream,
             "discard_cookies": True,
+            **({"auth": cfg.basic_auth} if cfg.basic_auth is not None else {}),
         }
 
     def _session_kwargs(self) -> dict[str, Any]:
-        cfg = self._core.config
-        kw: dict[str, Any] = {"impersonate": cfg.impersonate}
-        if cfg.proxy:
-            kw["proxy"] = cfg.proxy
-        return kw
+        return session_options(self._core.config)
 
 
 def client_pair(
@@ -161,21 +182,24 @@ class HuggingChatClient(_Common):
 
     def __init__(self, *, core: ClientCore | None = None, **options: Unpack[ClientOptions]) -> None:
         super().__init__(core=core, **options)
-        self._pool: queue.LifoQueue[curl.Session] = queue.LifoQueue()
-        self._closed = False
+        self._pool: queue.LifoQueue[Session] = queue.LifoQueue()
+        self._sessions: weakref.WeakSet[Session] = weakref.WeakSet()
 
     # -- plumbing -------------------------------------------------------------------------------
-    def _acquire(self) -> curl.Session:
+    def _acquire(self) -> Session:
+        self._check_open()
         try:
             return self._pool.get_nowait()
         except queue.Empty:
-            return curl.Session(**self._session_kwargs())
+            session = Session(self._core.config, **self._session_kwargs())
+            self._sessions.add(session)
+            return session
 
     def _release(self, session: curl.Session, discard: bool = False) -> None:
         if self._closed or discard:
             session.close()
         else:
-            self._pool.put(session)
+            self._pool.put(session)  # type: ignore[arg-type]
 
     def _send(self, req: Request) -> Response:
         attempt = 0
@@ -311,14 +335,18 @@ class HuggingChatClient(_Common):
         """Close connections (and delete created conversations if ``cleanup_on_close``)."""
         if self._closed:
             return
-        if self._core.config.cleanup_on_close:
-            self.delete_created_conversations()
-        self._closed = True
-        while True:
-            try:
-                self._pool.get_nowait().close()
-            except queue.Empty:
-                break
+        try:
+            if self._core.config.cleanup_on_close:
+                self.delete_created_conversations()
+        finally:
+            self._closed = True
+            for session in list(self._sessions):
+                session.notify_closed()  # a stream read in another thread stops, saying why
+            while True:
+                try:
+                    self._pool.get_nowait().close()
+                except queue.Empty:
+                    break
 
     def list_models(self, refresh: bool = False) -> list[ModelInfo]:
         return self._run(self._core.op_models(refresh))
@@ -394,19 +422,13 @@ class AsyncHuggingChatClient(_Common):
 
     def __init__(self, *, core: ClientCore | None = None, **options: Unpack[ClientOptions]) -> None:
         super().__init__(core=core, **options)
-        self._session: curl.AsyncSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._closed = False
+        self._sessions = LoopSessions()
 
-    def _get_session(self) -> curl.AsyncSession:
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._loop is not loop:
-            # a session belongs to one event loop; a new loop gets a new session
-            self._session = curl.AsyncSession(
-                max_clients=self._core.config.max_connections, **self._session_kwargs()
-            )
-            self._loop = loop
-        return self._session
+    def _get_session(self) -> AsyncSession:
+        # a session belongs to one event loop; a new loop gets a new one and the old one is
+        # closed (see LoopSessions)
+        self._check_open()
+        return self._sessions.get(lambda: AsyncSession(self._core.config, **self._session_kwargs()))
 
     async def _send(self, req: Request) -> Response:
         attempt = 0
@@ -525,14 +547,16 @@ class AsyncHuggingChatClient(_Common):
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close connections (and delete created conversations if ``cleanup_on_close``); a
+        stream still being read stops with :class:`~hfchat.errors.ClientClosedError`."""
         if self._closed:
             return
-        if self._core.config.cleanup_on_close:
-            await self.delete_created_conversations()
-        self._closed = True
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        try:
+            if self._core.config.cleanup_on_close:
+                await self.delete_created_conversations()
+        finally:
+            self._closed = True
+            await self._sessions.aclose()
 
     async def list_models(self, refresh: bool = False) -> list[ModelInfo]:
         return await self._run(self._core.op_models(refresh))
