@@ -4,11 +4,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from ._transport import ResponseInfo, Timeout
+from ._transport import ResponseInfo
 from .client import AsyncHuggingChatClient, HuggingChatClient, client_pair
+from .config import ClientConfig, Limits, Retry, Timeout
 from .conversations import ChatMessage
 from .errors import (
     AuthenticationError,
+    ClientClosedError,
     ConfigurationError,
     ConversationNotFoundError,
     HuggingChatError,
@@ -45,6 +47,8 @@ __all__ = [
     "AsyncHuggingChatClient",
     "AuthenticationError",
     "ChatMessage",
+    "ClientClosedError",
+    "ClientConfig",
     "ConfigurationError",
     "ConversationInfo",
     "ConversationNotFoundError",
@@ -56,6 +60,7 @@ __all__ = [
     "HuggingChatClient",
     "HuggingChatError",
     "InsecureTransportError",
+    "Limits",
     "Message",
     "ModelInfo",
     "ModelNotFoundError",
@@ -64,6 +69,7 @@ __all__ = [
     "ReasoningDelta",
     "ReasoningStatus",
     "ResponseInfo",
+    "Retry",
     "RouterInfo",
     "Sources",
     "StreamError",

@@ -77,6 +77,25 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _server_failure(exc: HuggingChatError) -> bool:
+    """A 5xx the server reported as its own failure (not a refusal this client could read)."""
+    if exc.status_code is None or exc.status_code < 500:
+        return False
+    return not isinstance(
+        exc,
+        (
+            ProtocolError,
+            AuthenticationError,
+            RateLimitError,
+            ModelNotFoundError,
+            ConversationNotFoundError,
+            TransportError,
+            ConfigurationError,
+            InsecureTransportError,
+        ),
+    )
+
+
 def _scrub(data: bytes, secrets: Sequence[str]) -> bytes:
     for s in secrets:
         if s and len(s) >= 6:
@@ -306,30 +325,35 @@ class ClientCore:
     def retry_delay(self, req: Request, attempt: int, exc: HuggingChatError) -> float | None:
         """Seconds to wait before retrying ``req`` after ``exc``, or None (do not retry).
 
-        Only failures before any output are retried: 429 (honouring Retry-After up to
-        ``max_retry_wait``), 502/503/504 on any route, other 5xx on GETs, and connection
-        failures that happened before the request reached the server (or on GETs).
+        Only failures before any output are retried, with exponential backoff and jitter
+        (:class:`~hfchat.config.Retry`):
+
+        - the send route (posting a message) only when the server cannot have processed it:
+          the connection failed before the request was sent, or a 429 refused it before
+          anything was stored (honouring ``Retry-After`` up to ``max_retry_wait``). Any other
+          failure of a send, 502/503/504 included, is raised: the server may have stored the
+          turn and be generating, and a second post would duplicate it;
+        - other routes: 429 likewise, 502/503/504, other 5xx on reads, and connection failures
+          before the request was sent (on reads, any connection failure).
         """
-        if attempt >= self.config.max_retries:
+        retry = self.config.retry
+        if attempt >= retry.max_retries:
             return None
-        backoff = min(8.0, 0.5 * (2**attempt)) * (0.5 + random.random() / 2)
+        backoff = min(retry.backoff_max, retry.backoff * (2**attempt)) * (0.5 + random.random() / 2)
         if isinstance(exc, RateLimitError):
             if exc.retry_after is not None:
-                if exc.retry_after > self.config.max_retry_wait:
+                if exc.retry_after > retry.max_retry_wait:
                     return None
                 return max(exc.retry_after, backoff)
             return backoff
         if isinstance(exc, TransportError):
-            return backoff if (req.idempotent or exc.nothing_sent) else None
-        status = exc.status_code
-        if status in (502, 503, 504) and type(exc) is HuggingChatError:
-            return backoff
-        if (
-            status is not None
-            and status >= 500
-            and req.idempotent
-            and type(exc) is (HuggingChatError)
-        ):
+            return (
+                backoff if (exc.nothing_sent or (req.idempotent and req.route != "send")) else None
+            )
+        if req.route == "send" or not _server_failure(exc):
+            return None
+        status = exc.status_code or 0
+        if status in (502, 503, 504) or req.idempotent:
             return backoff
         return None
 
