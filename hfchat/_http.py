@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import math
 import weakref
 from collections.abc import AsyncGenerator
@@ -22,6 +23,7 @@ from .errors import TimeoutError
 __all__ = ["AsyncSession", "LoopSessions", "Session", "session_options"]
 
 _timeout = getattr(asyncio, "timeout", None)
+_streaming: contextvars.ContextVar[bool] = contextvars.ContextVar("hfchat_streaming", default=False)
 
 
 def session_options(config: ClientConfig) -> dict[str, Any]:
@@ -60,6 +62,8 @@ class Session(curl.Session):  # type: ignore[type-arg]
             )
             raw.content = body
             return raw
+        # a stream is inflated by hfchat in bounded steps, not by curl (see guard_stream)
+        self.curl.setopt(CurlOpt.HTTP_CONTENT_DECODING, 0)
         raw = super().request(method, url, **kwargs)
         guard_stream(raw, limits.max_stream_backlog_bytes, limits.max_error_body_bytes)
         self.hfchat_streams.add(raw)
@@ -98,6 +102,8 @@ class AsyncSession(curl.AsyncSession):  # type: ignore[type-arg]
         task = asyncio.current_task()
         if task is not None:
             self._hfchat_curls[task] = handle
+        # set_curl_options follows without an await: the flag is this request's
+        handle.setopt(CurlOpt.HTTP_CONTENT_DECODING, 0 if _streaming.get() else 1)
         return handle
 
     async def request(self, method: Any, url: str, **kwargs: Any) -> Any:  # type: ignore[override]
@@ -112,6 +118,7 @@ class AsyncSession(curl.AsyncSession):  # type: ignore[type-arg]
             return raw
         task = asyncio.current_task()
         wait = self.hfchat_header_wait
+        token = _streaming.set(True)
         try:
             if _timeout is not None:  # 3.11+: the request runs in this task (see pop_curl)
                 async with _timeout(wait):
@@ -125,6 +132,7 @@ class AsyncSession(curl.AsyncSession):  # type: ignore[type-arg]
                     self.acurl.remove_handle(handle)
             raise TimeoutError(f"no response headers within {wait:g} s") from None
         finally:
+            _streaming.reset(token)
             if task is not None:
                 self._hfchat_curls.pop(task, None)
         guard_stream(raw, limits.max_stream_backlog_bytes, limits.max_error_body_bytes)

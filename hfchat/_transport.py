@@ -7,6 +7,7 @@ import contextlib
 import queue
 import re
 import threading
+import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -126,7 +127,7 @@ def mapped_error(
             partial_text=done_text,
             partial_reasoning=done_reasoning,
         )
-    if isinstance(exc, StreamBacklogExceeded):
+    if isinstance(exc, (StreamBacklogExceeded, BadEncoding)):
         return (StreamProtocolError if partial is not None else ProtocolError)(
             str(exc), partial_text=done_text, partial_reasoning=done_reasoning
         )
@@ -163,6 +164,7 @@ def iter_stream(raw: Any, idle: float) -> Iterator[bytes]:
     """Chunks of a sync streaming response; :class:`IdleTimeout` after ``idle`` s of silence."""
     q = raw.queue
     taken = getattr(raw, "hfchat_consumed", None)
+    inflate = getattr(raw, "hfchat_inflate", None)
     while True:
         try:
             chunk = q.get_nowait()  # the common case under load: no timer needed
@@ -177,7 +179,10 @@ def iter_stream(raw: Any, idle: float) -> Iterator[bytes]:
             raise chunk
         if taken is not None:
             taken(len(chunk))
-        yield chunk
+        if inflate is None:
+            yield chunk
+        else:
+            yield from _inflate(inflate, chunk)
 
 
 def close_stream(raw: Any, finished: bool, release: Any) -> None:
@@ -203,6 +208,7 @@ async def aiter_stream(raw: Any, idle: float) -> AsyncIterator[bytes]:
     """Chunks of an async streaming response; :class:`IdleTimeout` after ``idle`` s."""
     q = raw.queue
     taken = getattr(raw, "hfchat_consumed", None)
+    inflate = getattr(raw, "hfchat_inflate", None)
     while True:
         try:
             chunk = q.get_nowait()  # the common case under load: no timer, no task
@@ -221,7 +227,11 @@ async def aiter_stream(raw: Any, idle: float) -> AsyncIterator[bytes]:
             raise chunk
         if taken is not None:
             taken(len(chunk))
-        yield chunk
+        if inflate is None:
+            yield chunk
+        else:
+            for piece in _inflate(inflate, chunk):
+                yield piece
 
 
 async def aclose_stream(raw: Any, session: Any, finished: bool) -> None:
@@ -369,6 +379,49 @@ class ClientClosed(CurlError):  # type: ignore[misc]
         super().__init__("the client was closed while this answer was streaming", code=42)
 
 
+STREAM_ENCODINGS = "gzip, deflate"
+"""What a streaming request accepts: curl passes a stream's bytes on undecoded, and hfchat
+inflates them in steps of at most :data:`INFLATE_STEP` bytes, each read before the next."""
+INFLATE_STEP = 64 * 1024
+
+
+class BadEncoding(CurlError):  # type: ignore[misc]
+    """A stream whose content encoding is unknown or corrupt (mapped to a typed error)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code=61)
+
+
+def _inflater(raw: Any) -> Any:
+    headers = getattr(raw, "headers", None)
+    encoding = (headers.get("content-encoding") or "") if headers is not None else ""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return zlib.decompressobj(47)  # gzip or zlib header, detected
+    return encoding  # not asked for: refused when read
+
+
+def _inflate(inflater: Any, chunk: bytes) -> Iterator[bytes]:
+    """``chunk`` inflated in steps of at most INFLATE_STEP bytes."""
+    if isinstance(inflater, str):
+        raise BadEncoding(
+            f"the server sent the stream with an unrequested encoding {inflater!r:.40}"
+        )
+    try:
+        out = inflater.decompress(chunk, INFLATE_STEP)
+        while True:
+            if out:
+                yield out
+            tail = inflater.unconsumed_tail
+            if not tail:
+                return
+            out = inflater.decompress(tail, INFLATE_STEP)
+    except zlib.error as exc:
+        raise BadEncoding(f"the compressed stream is corrupt: {exc}") from None
+
+
 def guard_stream(raw: Any, limit: int, error_cap: int = 64 * 1024) -> None:
     """Bound a streaming response's queue: past ``limit`` decoded bytes received and not yet
     consumed, the transfer is told to quit and the reader gets :class:`StreamBacklogExceeded`
@@ -402,6 +455,7 @@ def guard_stream(raw: Any, limit: int, error_cap: int = 64 * 1024) -> None:
     q.put_nowait = bounded_put
     raw.hfchat_consumed = taken
     raw.hfchat_error_cap = error_cap
+    raw.hfchat_inflate = _inflater(raw)
 
 
 def consumed(raw: Any, size: int) -> None:

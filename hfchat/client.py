@@ -53,6 +53,7 @@ from typing_extensions import Unpack
 from ._core import ActiveTurn, ClientCore, ClientOptions, Op, TurnOptions, user_agent
 from ._http import AsyncSession, LoopSessions, Session, session_options
 from ._transport import (
+    STREAM_ENCODINGS,
     TRANSPORT_ERRORS,
     IdleTimeout,
     Response,
@@ -153,6 +154,8 @@ class _Common:
         cfg = self._core.config
         headers = self._core.headers(req)
         headers.setdefault("x-client", user_agent())
+        if stream:  # curl does not decode a stream; hfchat inflates gzip/deflate in bounded steps
+            headers["accept-encoding"] = STREAM_ENCODINGS
         return {
             "method": req.method,
             "url": self._core.url(req),
