@@ -194,11 +194,15 @@ class LoopSessions:
         _close_dead(session)
 
     async def aclose(self) -> None:
-        session = self.session
+        session, loop = self.session, self.loop
+        if session is not None:
+            session.notify_closed()
+        if loop is not asyncio.get_running_loop():
+            self.discard()  # made on another loop: freed without it
+            return
         self.session = self.loop = None
         guard, self._guard = self._guard, None
         if session is not None:
-            session.notify_closed()
             await session.close()
         if guard is not None:
             with contextlib.suppress(Exception):

@@ -58,7 +58,9 @@ def silence(hold: float) -> Answer:
     return answer
 
 
-def error_echoing(status: int, headers: dict[str, str], body: bytes = b'{"message":"no"}') -> Answer:
+def error_echoing(
+    status: int, headers: dict[str, str], body: bytes = b'{"message":"no"}'
+) -> Answer:
     """Answer ``status`` with ``headers``; ``{cookie}`` in a header value becomes the cookie
     header the client sent (a server echoing it)."""
 
@@ -79,9 +81,7 @@ class Hostile:
     """A loopback server: ``routes`` maps ``(method, path prefix)`` to an answer; any other
     request is forwarded to ``upstream`` (``host:port``) when given, else answered 404."""
 
-    def __init__(
-        self, routes: dict[tuple[str, str], Answer], upstream: str | None = None
-    ) -> None:
+    def __init__(self, routes: dict[tuple[str, str], Answer], upstream: str | None = None) -> None:
         self.routes = routes
         self.upstream = upstream
         self.seen: list[tuple[str, str, dict[str, str]]] = []
