@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import contextvars
 import math
+import threading
 import weakref
 from collections.abc import AsyncGenerator
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from curl_cffi import requests as curl
 from curl_cffi.const import CurlOpt
 
-from ._transport import ClientClosed, afetch, fetch, guard_stream
+from ._transport import ClientClosed, afetch, close_stream, fetch, guard_stream
 from .config import ClientConfig
 from .errors import TimeoutError
 
@@ -48,7 +49,12 @@ class Session(curl.Session):  # type: ignore[type-arg]
     """A sync curl_cffi session with hfchat's bounds (see the module doc)."""
 
     def __init__(self, config: ClientConfig, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        timeout = config.timeout
+        self.hfchat_header_wait = timeout.connect + timeout.read
+        self.hfchat_tainted = False  # a request was abandoned mid-flight: do not reuse
+        backstop = math.ceil(2 * self.hfchat_header_wait) + 1
+        options = {CurlOpt.LOW_SPEED_LIMIT: 1, CurlOpt.LOW_SPEED_TIME: backstop}
+        super().__init__(curl_options=options, **kwargs)
         self.hfchat_limits = config.limits
         self.hfchat_streams: weakref.WeakSet[Any] = weakref.WeakSet()
 
@@ -62,12 +68,47 @@ class Session(curl.Session):  # type: ignore[type-arg]
             )
             raw.content = body
             return raw
-        # a stream is inflated by hfchat in bounded steps, not by curl (see guard_stream)
-        self.curl.setopt(CurlOpt.HTTP_CONTENT_DECODING, 0)
-        raw = super().request(method, url, **kwargs)
+        raw = self._stream_request(method, url, kwargs)
         guard_stream(raw, limits.max_stream_backlog_bytes, limits.max_error_body_bytes)
         self.hfchat_streams.add(raw)
         return raw
+
+    def _stream_request(self, method: Any, url: str, kwargs: dict[str, Any]) -> Any:
+        """curl_cffi waits for a stream's headers without a bound of its own (its low-speed
+        limit ends a silent server only after several times the timeout): the request runs in
+        a helper thread and the caller waits ``connect + read`` at most. An abandoned request
+        is closed by that thread when curl's backstop ends it; its session is not reused."""
+        request = super().request
+        box: dict[str, Any] = {}
+        lock = threading.Lock()
+        done = threading.Event()
+
+        def work() -> None:
+            # a stream is inflated by hfchat in bounded steps, not by curl (see guard_stream)
+            self.curl.setopt(CurlOpt.HTTP_CONTENT_DECODING, 0)
+            try:
+                raw = request(method, url, **kwargs)
+            except BaseException as exc:
+                box["exc"] = exc
+                raw = None
+            with lock:
+                box["raw"] = raw
+                abandoned = box.get("abandoned", False)
+                done.set()
+            if abandoned and raw is not None:
+                close_stream(raw, False, lambda discard=False: None)
+
+        threading.Thread(target=work, name="hfchat-stream-headers", daemon=True).start()
+        wait = self.hfchat_header_wait
+        done.wait(wait)
+        with lock:
+            if not done.is_set():
+                box["abandoned"] = True
+                self.hfchat_tainted = True
+                raise TimeoutError(f"no response headers within {wait:g} s")
+        if "exc" in box:
+            raise box["exc"]
+        return box["raw"]
 
     def notify_closed(self) -> None:
         """Stop every live stream of this session with :class:`ClientClosed`."""

@@ -199,7 +199,7 @@ class HuggingChatClient(_Common):
             return session
 
     def _release(self, session: curl.Session, discard: bool = False) -> None:
-        if self._closed or discard:
+        if self._closed or discard or getattr(session, "hfchat_tainted", False):
             session.close()
         else:
             self._pool.put(session)  # type: ignore[arg-type]
