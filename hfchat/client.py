@@ -5,23 +5,32 @@ there as a generator of requests, and every answer stream is parsed by one
 :class:`~hfchat.protocol.turn.TurnAssembler`. The shells only move bytes (curl_cffi with browser
 impersonation), sleep between retries, and enforce the idle timeout.
 
-Constructor parameters (shared with both framework adapters):
+Constructor parameters (shared with both framework adapters; each is documented once, on
+:class:`hfchat.config.ClientConfig`, which they build and validate before any I/O: a bad value
+raises :class:`~hfchat.errors.ConfigurationError`; ``config=`` passes a whole
+:class:`~hfchat.config.ClientConfig`, ``retry=`` a :class:`~hfchat.config.Retry` and ``limits=``
+a :class:`~hfchat.config.Limits`):
 
 ``base_url``
     chat-ui base URL; env ``HUGGINGCHAT_BASE_URL``; default ``https://huggingface.co/chat``.
+    No ``?query`` or ``#fragment``; ``user:password@`` in it is sent as HTTP Basic
+    authentication and shown nowhere (not in the repr, the ``Origin`` header or errors).
 ``hf_chat_cookie``
     the ``hf-chat`` session cookie (value, cookie string, dict, JSON export or cookies.txt
     path); env ``HUGGINGCHAT_COOKIE``; then the ``hfchat login`` store; else anonymous.
 ``model``
     model id; None = the first model the server lists.
 ``timeout``
-    seconds (or ``(connect, read)`` or :class:`Timeout`); ``read`` is also the idle limit
-    between two pieces of a stream.
+    seconds (or ``(connect, read)`` or :class:`Timeout`); ``connect + read`` bounds the wait
+    for a response's headers, ``read`` is also the idle limit between two pieces of a stream,
+    and ``Timeout(total=...)`` (default 600 s, None for none) is the overall deadline of a turn.
 ``max_retries``
     retries before any output (429, 502-504, connection failures), exponential backoff
     with jitter, honouring ``Retry-After``.
 ``proxy``
-    proxy URL; env ``HUGGINGCHAT_PROXY``.
+    proxy URL; env ``HUGGINGCHAT_PROXY``. Its password is never shown (repr, errors, logs).
+``max_connections``, ``conversation_cache_size``
+    shortcuts for the same fields of ``limits`` (body caps, stream line and backlog caps too).
 ``web_search``
     turn the server's web search on for every turn (per call overridable).
 ``resolve_message_ids``
@@ -35,7 +44,8 @@ Constructor parameters (shared with both framework adapters):
     ``login_options`` are passed on (``headless``, ``timeout``, ``browser_path``, ``email``,
     ``password``).
 
-No network I/O happens in a constructor.
+No network I/O happens in a constructor. A closed client raises
+:class:`~hfchat.errors.ClientClosedError`; closing it ends a stream being read with that error.
 """
 
 from __future__ import annotations
