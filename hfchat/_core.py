@@ -242,6 +242,13 @@ class ClientCore:
         headers.setdefault("accept", "application/json")
         if req.method not in ("GET", "HEAD", "OPTIONS"):
             headers["origin"] = self.origin
+        if self.config.basic_auth is not None and not (
+            self._secure or self.config.allow_insecure_http
+        ):
+            raise InsecureTransportError(
+                "refusing to send the base URL's credentials over plain http to a host that is "
+                "not loopback; use https or pass allow_insecure_http=True"
+            )
         cookie = self.cookies.header()
         if cookie:
             if (

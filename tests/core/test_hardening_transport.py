@@ -25,6 +25,7 @@ from hfchat import (
     ClientClosedError,
     HuggingChatClient,
     HuggingChatError,
+    InsecureTransportError,
     Limits,
     ProtocolError,
     RateLimitError,
@@ -375,6 +376,13 @@ def test_base_url_credentials_go_as_basic_auth_and_nowhere_else(
         assert "url-secret-99" not in text
     assert err.response is not None and "alice" not in err.response.url
     c.close()
+
+
+def test_base_url_credentials_never_travel_over_plain_http_to_a_remote_host() -> None:
+    c = HuggingChatClient(base_url="http://alice:url-secret-99@example.invalid/chat")
+    with pytest.raises(InsecureTransportError) as info:
+        c.list_models()  # refused before any connection is made
+    assert "url-secret-99" not in str(info.value)
 
 
 @pytest.mark.parametrize("mode", MODES)
