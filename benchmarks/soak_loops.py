@@ -59,7 +59,8 @@ def main() -> None:
 
         async def core_call(i: int) -> Any:
             result = await client.chat(f"hello {i}")
-            await client.delete_conversation(result.conversation_id)
+            if result.conversation_id:
+                await client.delete_conversation(result.conversation_id)
             return result
 
         soak("AsyncHuggingChatClient.chat", core_call, args.calls, args.every)
