@@ -59,12 +59,12 @@ class Session(curl.Session):  # type: ignore[type-arg]
         self.hfchat_streams: weakref.WeakSet[Any] = weakref.WeakSet()
 
     def request(self, method: Any, url: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        """curl_cffi's ``request``; ``max_body_bytes`` caps a non-streamed body (decoded)."""
         limits = self.hfchat_limits
+        cap = kwargs.pop("max_body_bytes", None) or limits.max_body_bytes
         if not kwargs.get("stream"):
             raw, body = fetch(
-                _Fetcher(super().request),
-                {"method": method, "url": url, **kwargs},
-                limits.max_body_bytes,
+                _Fetcher(super().request), {"method": method, "url": url, **kwargs}, cap
             )
             raw.content = body
             return raw
@@ -148,12 +148,12 @@ class AsyncSession(curl.AsyncSession):  # type: ignore[type-arg]
         return handle
 
     async def request(self, method: Any, url: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        """curl_cffi's ``request``; ``max_body_bytes`` caps a non-streamed body (decoded)."""
         limits = self.hfchat_limits
+        cap = kwargs.pop("max_body_bytes", None) or limits.max_body_bytes
         if not kwargs.get("stream"):
             raw, body = await afetch(
-                _Fetcher(super().request),
-                {"method": method, "url": url, **kwargs},
-                limits.max_body_bytes,
+                _Fetcher(super().request), {"method": method, "url": url, **kwargs}, cap
             )
             raw.content = body
             return raw

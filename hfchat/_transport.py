@@ -42,6 +42,7 @@ __all__ = [
     "map_exceptions",
     "mapped_error",
     "read_head_body",
+    "resumable",
 ]
 
 TRANSPORT_ERRORS = (CurlError, cx.RequestException)
@@ -420,6 +421,12 @@ def _inflate(inflater: Any, chunk: bytes) -> Iterator[bytes]:
             out = inflater.decompress(tail, INFLATE_STEP)
     except zlib.error as exc:
         raise BadEncoding(f"the compressed stream is corrupt: {exc}") from None
+
+
+def resumable(exc: BaseException) -> bool:
+    """Whether a failure while reading a stream may be resumed from the replay route: not when
+    the client was closed, nor when the stream was refused (backlog, encoding)."""
+    return not isinstance(exc, (ClientClosed, StreamBacklogExceeded, BadEncoding))
 
 
 def guard_stream(raw: Any, limit: int, error_cap: int = 64 * 1024) -> None:

@@ -175,6 +175,9 @@ class _Common:
             "allow_redirects": False,
             "stream": stream,
             "discard_cookies": True,
+            "max_body_bytes": (
+                cfg.limits.max_file_bytes if req.route == "file" else cfg.limits.max_body_bytes
+            ),
             **({"auth": cfg.basic_auth} if cfg.basic_auth is not None else {}),
         }
 

@@ -152,6 +152,8 @@ class Limits:
     max_body_bytes: int = 8 * MiB
     """The largest decoded body of a non-streamed response (JSON routes, files); larger is a
     :class:`~hfchat.errors.ProtocolError`."""
+    max_file_bytes: int = 100 * MiB
+    """The largest decoded body of a file download (``download_file``)."""
     max_error_body_bytes: int = 64 * 1024
     """How much of an error response (or a wrong content type) is read."""
     max_line_bytes: int = 8 * MiB
@@ -168,6 +170,7 @@ class Limits:
             "max_connections",
             "conversation_cache_size",
             "max_body_bytes",
+            "max_file_bytes",
             "max_error_body_bytes",
             "max_line_bytes",
             "max_stream_backlog_bytes",

@@ -458,3 +458,35 @@ def test_retry_delay_bounds() -> None:
     assert c.retry_delay(SEND, 0, RateLimitError("x", status_code=429, retry_after=60)) is None
     assert c.retry_delay(SEND, 0, RateLimitError("x", status_code=429, retry_after=3)) == 3
     assert core(max_retries=0).retry_delay(READ, 0, nothing_sent) is None
+
+
+def test_file_downloads_have_their_own_cap(fake: FakeHuggingChat) -> None:
+    # a JSON route answering 2 MiB is refused under a 1 MiB body cap; a file of 2 MiB is not
+    big = b"\x89PNG" + b"\0" * (2 * MiB)
+
+    def file_answer(h: Any, _body: bytes) -> None:
+        h.send_response(200)
+        h.send_header("content-type", "image/png")
+        h.send_header("content-length", str(len(big)))
+        h.end_headers()
+        h.wfile.write(big)
+
+    routes = {
+        ("GET", "/conversation/" + "a" * 24 + "/output/"): file_answer,
+        ("GET", "/api/"): send_bomb("application/json", 2 * MiB),
+    }
+    limits = Limits(max_body_bytes=MiB, max_file_bytes=4 * MiB)
+    with Hostile(routes) as h:
+        c = HuggingChatClient(base_url=h.base_url, limits=limits, max_retries=0)
+        assert c.download_file("a" * 24, "b" * 64) == big
+        with pytest.raises(ProtocolError, match="exceeds"):
+            c.list_models()
+        c.close()
+
+
+def test_refused_streams_are_not_resumed() -> None:
+    from hfchat._transport import BadEncoding, ClientClosed, resumable
+
+    assert resumable(CurlError("connection reset", 56))
+    for exc in (ClientClosed(), StreamBacklogExceeded(1), BadEncoding("br")):
+        assert not resumable(exc)
