@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from curl_cffi import CurlError
+from curl_cffi.requests.streams import STREAM_END
 
 from hfchat import (
     AsyncHuggingChatClient,
@@ -490,3 +491,50 @@ def test_refused_streams_are_not_resumed() -> None:
     assert resumable(CurlError("connection reset", 56))
     for exc in (ClientClosed(), StreamBacklogExceeded(1), BadEncoding("br")):
         assert not resumable(exc)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_unrequested_stream_encoding_is_a_typed_error(mode: str, fake: FakeHuggingChat) -> None:
+    def answer(h: Any, _body: bytes) -> None:
+        data = b"\x1b\x2a\x00\xf8" * 64  # brotli-looking bytes, never asked for
+        h.send_response(200)
+        h.send_header("content-type", "application/jsonl")
+        h.send_header("content-encoding", "br")
+        h.send_header("content-length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+
+    with Hostile({("POST", "/conversation/"): answer}, upstream=upstream(fake)) as h:
+        with pytest.raises((StreamError, ProtocolError)) as info:
+            run(mode, lambda c: c.chat("x"), base_url=h.base_url, model="fake/echo")
+    assert info.value.partial_text == ""  # no undecodable byte became text
+
+
+def test_the_stream_reader_refuses_an_unrequested_encoding() -> None:
+    from hfchat._transport import BadEncoding
+
+    class Raw:
+        def __init__(self, encoding: str) -> None:
+            self.queue: queue.Queue[Any] = queue.Queue()
+            self.quit_now = threading.Event()
+            self.headers = {"content-encoding": encoding}
+
+    raw = Raw("br")
+    guard_stream(raw, MiB)
+    raw.queue.put_nowait(b"\x1b\x2a\x00")
+    with pytest.raises(BadEncoding, match="unrequested encoding"):
+        next(iter_stream(raw, 1.0))
+    err = mapped_error(BadEncoding("unrequested encoding 'br'"), lambda: ("", ""))
+    assert isinstance(err, StreamError) and isinstance(err, ProtocolError)
+
+    import zlib
+
+    gz = Raw("gzip")
+    guard_stream(gz, MiB)
+    comp = zlib.compressobj(9, zlib.DEFLATED, 31)
+    data = comp.compress(b"z" * (1024 * 1024)) + comp.flush()
+    gz.queue.put_nowait(data)
+    gz.queue.put_nowait(STREAM_END)
+    pieces = list(iter_stream(gz, 1.0))
+    assert b"".join(pieces) == b"z" * (1024 * 1024)
+    assert max(len(p) for p in pieces) <= 64 * 1024  # inflated in bounded steps
