@@ -4,11 +4,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from ._transport import ResponseInfo, Timeout
+from ._transport import ResponseInfo
 from .client import AsyncHuggingChatClient, HuggingChatClient, client_pair
+from .config import ClientConfig, Limits, Retry, Timeout
 from .conversations import ChatMessage
 from .errors import (
     AuthenticationError,
+    ClientClosedError,
     ConfigurationError,
     ConversationNotFoundError,
     HuggingChatError,
@@ -48,6 +50,8 @@ __all__ = [
     "AsyncHuggingChatClient",
     "AuthenticationError",
     "ChatMessage",
+    "ClientClosedError",
+    "ClientConfig",
     "ConfigurationError",
     "ConversationInfo",
     "ConversationNotFoundError",
@@ -59,6 +63,7 @@ __all__ = [
     "HuggingChatClient",
     "HuggingChatError",
     "InsecureTransportError",
+    "Limits",
     "Message",
     "MessageTooLongError",
     "ModelInfo",
@@ -69,6 +74,7 @@ __all__ = [
     "ReasoningStatus",
     "RequestInfo",
     "ResponseInfo",
+    "Retry",
     "RouterInfo",
     "ServerError",
     "Sources",

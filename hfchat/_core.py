@@ -9,19 +9,20 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-import os
 import random
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 from . import __version__
-from ._transport import Response, ResponseInfo, Timeout
+from ._transport import Response, ResponseInfo
 from .auth import COOKIE_NAME, CookieSource, SessionCookies, resolve_cookies
+from .config import DEFAULT_BASE_URL, ClientConfig, ClientOptions
 from .conversations import ChatMessage, ConversationIndex, NodeRef, TurnPlan, fold_turns
 from .errors import (
     AuthenticationError,
@@ -48,11 +49,18 @@ from .protocol.think import split_think
 from .protocol.turn import TurnAssembler
 from .tools import ToolCallBuffer, ToolSpec, tool_prompt
 
-__all__ = ["ActiveTurn", "ClientCore", "ClientOptions", "Op", "TurnOptions"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "ActiveTurn",
+    "ClientConfig",
+    "ClientCore",
+    "ClientOptions",
+    "Op",
+    "TurnOptions",
+]
 
 log = logging.getLogger("hfchat")
 
-DEFAULT_BASE_URL = "https://huggingface.co/chat"
 T = TypeVar("T")
 Op = Generator[Request, Response, T]
 
@@ -152,112 +160,50 @@ class TurnOptions(TypedDict, total=False):
     conversation_id: str | None
 
 
-class ClientOptions(TypedDict, total=False):
-    """Keyword options of both clients (documented in :mod:`hfchat.client`)."""
-
-    base_url: str | None
-    hf_chat_cookie: CookieSource
-    model: str | None
-    timeout: float | tuple[float, float] | Timeout | None
-    max_retries: int
-    proxy: str | None
-    web_search: bool
-    impersonate: str
-    allow_insecure_http: bool
-    max_connections: int
-    max_retry_wait: float
-    conversation_cache_size: int
-    cleanup_on_close: bool
-    resolve_message_ids: bool
-    auto_login: bool
-    login_options: Mapping[str, Any] | None
-
-
-@dataclass
-class ClientConfig:
-    base_url: str
-    model: str | None
-    timeout: Timeout
-    max_retries: int
-    proxy: str | None
-    web_search: bool
-    impersonate: str
-    allow_insecure_http: bool
-    max_connections: int
-    max_retry_wait: float
-    conversation_cache_size: int
-    cleanup_on_close: bool
-    resolve_message_ids: bool = False
-    auto_login: bool = False
-    login_options: dict[str, Any] = field(default_factory=dict)
-    extra_headers: dict[str, str] = field(default_factory=dict)
-
-
 class ClientCore:
     """State and logic of one client; no sockets."""
 
-    def __init__(
-        self,
-        *,
-        base_url: str | None = None,
-        hf_chat_cookie: CookieSource = None,
-        model: str | None = None,
-        timeout: float | tuple[float, float] | Timeout | None = None,
-        max_retries: int = 2,
-        proxy: str | None = None,
-        web_search: bool = False,
-        impersonate: str = "chrome",
-        allow_insecure_http: bool = False,
-        max_connections: int = 256,
-        max_retry_wait: float = 30.0,
-        conversation_cache_size: int = 512,
-        cleanup_on_close: bool = False,
-        resolve_message_ids: bool = False,
-        auto_login: bool = False,
-        login_options: Mapping[str, Any] | None = None,
-    ) -> None:
-        base = (base_url or os.environ.get("HUGGINGCHAT_BASE_URL") or DEFAULT_BASE_URL).strip()
-        parts = urlsplit(base)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigurationError(f"base_url must be an http(s) URL, got {base!r:.80}")
-        if max_retries < 0:
-            raise ConfigurationError("max_retries must be >= 0")
-        self.config = ClientConfig(
-            base_url=base.rstrip("/"),
-            model=model,
-            timeout=Timeout.of(timeout),
-            max_retries=max_retries,
-            proxy=proxy or os.environ.get("HUGGINGCHAT_PROXY") or None,
-            web_search=web_search,
-            impersonate=impersonate,
-            allow_insecure_http=allow_insecure_http,
-            max_connections=max_connections,
-            max_retry_wait=max_retry_wait,
-            conversation_cache_size=conversation_cache_size,
-            cleanup_on_close=cleanup_on_close,
-            resolve_message_ids=resolve_message_ids,
-            auto_login=auto_login,
-            login_options=dict(login_options or {}),
-        )
+    def __init__(self, *, hf_chat_cookie: CookieSource = None, **options: Any) -> None:
+        """``options``: the :class:`~hfchat.config.ClientOptions` (validated into
+        :attr:`config`, a :class:`~hfchat.config.ClientConfig`, before any I/O)."""
+        self.config = ClientConfig.from_options(**options)
+        cfg = self.config
         self.login_attempted = False
         self.welcome_accepted = False
-        self.origin = f"{parts.scheme}://{parts.netloc}"
-        self._secure = parts.scheme == "https" or _is_loopback(parts.hostname or "")
-        cookies, source = resolve_cookies(hf_chat_cookie, self.config.base_url)
+        self.origin = cfg.origin
+        host = urlsplit(cfg.base_url).hostname or ""
+        self._secure = cfg.base_url.startswith("https://") or _is_loopback(host)
+        cookies, source = resolve_cookies(hf_chat_cookie, cfg.base_url)
         if source == "anonymous":
             # chat-ui keys a session on whatever secret the cookie holds and mints one only
             # for a request without it; minting it here means concurrent first requests share
             # one anonymous session instead of racing for the server's set-cookie.
             cookies = {COOKIE_NAME: str(uuid.uuid4())}
         self.cookies = SessionCookies(cookies, source)
-        self.index = ConversationIndex(conversation_cache_size)
+        self.index = ConversationIndex(cfg.conversation_cache_size)
         self.lock = threading.RLock()
         # learned from the server, cached per client
         self.generation: str | None = None  # "2026" or "2024"
         self.v2_reads: bool | None = None
         self.models: list[ModelInfo] | None = None
-        self.created: list[str] = []
+        # with cleanup_on_close every created conversation is kept until deleted; otherwise
+        # only the newest ids are (nothing needs them all, and a long-lived client must not grow)
+        self.created: deque[str] = deque(
+            maxlen=None if cfg.cleanup_on_close else cfg.limits.max_tracked_conversations
+        )
         self.user_agent_headers = {"accept-language": "en-US,en;q=0.9"}
+
+    def secrets(self) -> list[str]:
+        """Every credential this client knows (cookie values, proxy and base-URL passwords):
+        what is scrubbed from error bodies, headers and messages."""
+        out = self.cookies.secrets()
+        cfg = self.config
+        if cfg.basic_auth is not None:
+            out.extend(s for s in cfg.basic_auth if s)
+        if cfg.proxy:
+            parts = urlsplit(cfg.proxy)
+            out.extend(s for s in (parts.password, parts.username) if s)
+        return out
 
     def __repr__(self) -> str:
         return (
@@ -275,6 +221,13 @@ class ClientCore:
         headers.setdefault("accept", "application/json")
         if req.method not in ("GET", "HEAD", "OPTIONS"):
             headers["origin"] = self.origin
+        if self.config.basic_auth is not None and not (
+            self._secure or self.config.allow_insecure_http
+        ):
+            raise InsecureTransportError(
+                "refusing to send the base URL's credentials over plain http to a host that is "
+                "not loopback; use https or pass allow_insecure_http=True"
+            )
         cookie = self.cookies.header()
         if cookie:
             if (
@@ -316,7 +269,7 @@ class ClientCore:
 
     def response_info(self, resp: Response) -> ResponseInfo:
         """What an error keeps of ``resp``: cookie headers dropped, secret values scrubbed."""
-        secrets = self.cookies.secrets()
+        secrets = self.secrets()
         return ResponseInfo(
             resp.status_code, strip_userinfo(resp.url), scrub_headers(resp.headers, secrets)
         )
@@ -331,7 +284,7 @@ class ClientCore:
             request=self.request_info(req),
             response=self.response_info(resp),
             session=self.cookies.source,
-            secrets=self.cookies.secrets(),
+            secrets=self.secrets(),
             now=time.time(),
         )
 
@@ -355,31 +308,39 @@ class ClientCore:
         )
 
     def _scrubbed_body(self, resp: Response, limit: int) -> str:
-        text = body_message(_scrub(resp.body[:limit], self.cookies.secrets()))
+        text = body_message(_scrub(resp.body[:limit], self.secrets()))
         return text or "(empty)"
 
     def retry_delay(self, req: Request, attempt: int, exc: HuggingChatError) -> float | None:
         """Seconds to wait before retrying ``req`` after ``exc``, or None (do not retry).
 
-        Only failures before any output are retried: 429 (honouring Retry-After up to
-        ``max_retry_wait``), 502/503/504 on any route, other 5xx on GETs, and connection
-        failures that happened before the request reached the server (or on GETs).
+        Only failures before any output are retried, with exponential backoff and jitter
+        (:class:`~hfchat.config.Retry`):
+
+        - the send route (posting a message) only when the server cannot have processed it:
+          the connection failed before the request was sent, or a 429 refused it before
+          anything was stored (honouring ``Retry-After`` up to ``max_retry_wait``). Any other
+          failure of a send, 502/503/504 included, is raised: the server may have stored the
+          turn and be generating, and a second post would duplicate it;
+        - other routes: 429 likewise, 502/503/504, other 5xx on reads, and connection failures
+          before the request was sent (on reads, any connection failure).
         """
-        if attempt >= self.config.max_retries:
+        retry = self.config.retry
+        if attempt >= retry.max_retries:
             return None
-        backoff = min(8.0, 0.5 * (2**attempt)) * (0.5 + random.random() / 2)
+        backoff = min(retry.backoff_max, retry.backoff * (2**attempt)) * (0.5 + random.random() / 2)
         if isinstance(exc, RateLimitError):
             if exc.retry_after is not None:
-                if exc.retry_after > self.config.max_retry_wait:
+                if exc.retry_after > retry.max_retry_wait:
                     return None
                 return max(exc.retry_after, backoff)
             return backoff
         if isinstance(exc, TransportError):
-            return backoff if (req.idempotent or exc.nothing_sent) else None
-        status = exc.status_code
-        if status in (502, 503, 504) and isinstance(exc, ServerError):
-            return backoff
-        if status is not None and status >= 500 and req.idempotent and isinstance(exc, ServerError):
+            return backoff if exc.may_retry_send or (req.idempotent and req.route != "send") else None
+        if req.route == "send" or not isinstance(exc, ServerError):
+            return None  # a send the server may have stored is never posted again
+        status = exc.status_code or 0
+        if status in (502, 503, 504) or req.idempotent:
             return backoff
         return None
 

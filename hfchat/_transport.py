@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import queue
+import re
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +16,17 @@ from curl_cffi import CurlError
 from curl_cffi.requests import exceptions as cx
 from curl_cffi.requests.streams import STREAM_END
 
-from .errors import HuggingChatError, StreamError, StreamTimeoutError, TimeoutError, TransportError
+from .config import Timeout, redact_url
+from .errors import (
+    ClientClosedError,
+    HuggingChatError,
+    ProtocolError,
+    StreamError,
+    StreamProtocolError,
+    StreamTimeoutError,
+    TimeoutError,
+    TransportError,
+)
 
 __all__ = [
     "TRANSPORT_ERRORS",
@@ -30,34 +42,13 @@ __all__ = [
     "map_exceptions",
     "mapped_error",
     "read_head_body",
+    "resumable",
 ]
 
 TRANSPORT_ERRORS = (CurlError, cx.RequestException)
 _timeout = getattr(asyncio, "timeout", None)
 _TIMEOUT_CODES = {28}
 _CONNECT_CODES = {5, 6, 7, 35}  # proxy/host resolution, connect, TLS handshake: nothing sent
-
-
-@dataclass(frozen=True, slots=True)
-class Timeout:
-    """Explicit timeouts, in seconds.
-
-    ``connect``: establishing the connection. ``read``: a whole non-streamed response, and the
-    longest silence between two pieces of an answer stream (keepAlive lines count as activity).
-    """
-
-    connect: float = 10.0
-    read: float = 120.0
-
-    @classmethod
-    def of(cls, value: float | tuple[float, float] | Timeout | None) -> Timeout:
-        if value is None:
-            return cls()
-        if isinstance(value, Timeout):
-            return value
-        if isinstance(value, tuple):
-            return cls(float(value[0]), float(value[1]))
-        return cls(min(float(value), 10.0), float(value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +73,24 @@ class Response:
         return self.headers.get("content-type", "")
 
     def info(self) -> ResponseInfo:
-        return ResponseInfo(self.status_code, self.url, dict(self.headers))
+        return ResponseInfo(self.status_code, redact_url(self.url), safe_headers(self.headers))
+
+
+_SECRET_HEADERS = ("cookie", "authorization", "auth", "token", "session")
+_COOKIE_PAIR = re.compile(r"(?i)\b(hf-chat|token|session|auth[a-z_-]*)=[^;,\s]+")
+
+
+def safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Response headers an error may keep: none that carries or echoes a credential (cookie
+    and authorization headers are dropped; ``name=value`` cookie pairs and URL userinfo in any
+    other value are replaced by ``***``)."""
+    out: dict[str, str] = {}
+    for name, value in headers.items():
+        key = name.lower()
+        if any(word in key for word in _SECRET_HEADERS):
+            continue
+        out[key] = redact_url(_COOKIE_PAIR.sub(r"\1=***", value))
+    return out
 
 
 def _is_timeout(exc: BaseException) -> bool:
@@ -100,7 +108,7 @@ def map_exceptions(partial: Callable[[], tuple[str, str]] | None = None) -> Iter
     except HuggingChatError:
         raise
     except TRANSPORT_ERRORS as exc:
-        raise mapped_error(exc, partial) from None
+        raise mapped_error(exc, partial) from exc
 
 
 def mapped_error(
@@ -112,7 +120,18 @@ def mapped_error(
     far: the error is then a :class:`StreamError` (or :class:`StreamTimeoutError`) carrying
     them. It is called only on failure, so the per-chunk cost stays nil.
     """
-    text = str(exc).split(" See https://")[0][:200]
+    text = redact_url(str(exc).split(" See https://")[0])[:200]
+    done_text, done_reasoning = partial() if partial is not None else ("", "")
+    if isinstance(exc, ClientClosed):
+        return ClientClosedError(
+            "the client was closed while the answer was streaming",
+            partial_text=done_text,
+            partial_reasoning=done_reasoning,
+        )
+    if isinstance(exc, (StreamBacklogExceeded, BadEncoding)):
+        return (StreamProtocolError if partial is not None else ProtocolError)(
+            str(exc), partial_text=done_text, partial_reasoning=done_reasoning
+        )
     timeout = _is_timeout(exc)
     if partial is not None:
         kind: type[HuggingChatError] = StreamTimeoutError if timeout else StreamError
@@ -121,7 +140,6 @@ def mapped_error(
             if timeout
             else f"the connection broke mid-stream: {text}"
         )
-        done_text, done_reasoning = partial()
         return kind(msg, partial_text=done_text, partial_reasoning=done_reasoning)
     err: TransportError = (
         TimeoutError(f"timed out: {text}")
@@ -146,6 +164,8 @@ class IdleTimeout(Exception):
 def iter_stream(raw: Any, idle: float) -> Iterator[bytes]:
     """Chunks of a sync streaming response; :class:`IdleTimeout` after ``idle`` s of silence."""
     q = raw.queue
+    taken = getattr(raw, "hfchat_consumed", None)
+    inflate = getattr(raw, "hfchat_inflate", None)
     while True:
         try:
             chunk = q.get_nowait()  # the common case under load: no timer needed
@@ -158,7 +178,12 @@ def iter_stream(raw: Any, idle: float) -> Iterator[bytes]:
             return
         if isinstance(chunk, BaseException):
             raise chunk
-        yield chunk
+        if taken is not None:
+            taken(len(chunk))
+        if inflate is None:
+            yield chunk
+        else:
+            yield from _inflate(inflate, chunk)
 
 
 def close_stream(raw: Any, finished: bool, release: Any) -> None:
@@ -183,6 +208,8 @@ def close_stream(raw: Any, finished: bool, release: Any) -> None:
 async def aiter_stream(raw: Any, idle: float) -> AsyncIterator[bytes]:
     """Chunks of an async streaming response; :class:`IdleTimeout` after ``idle`` s."""
     q = raw.queue
+    taken = getattr(raw, "hfchat_consumed", None)
+    inflate = getattr(raw, "hfchat_inflate", None)
     while True:
         try:
             chunk = q.get_nowait()  # the common case under load: no timer, no task
@@ -199,7 +226,13 @@ async def aiter_stream(raw: Any, idle: float) -> AsyncIterator[bytes]:
             return
         if isinstance(chunk, BaseException):
             raise chunk
-        yield chunk
+        if taken is not None:
+            taken(len(chunk))
+        if inflate is None:
+            yield chunk
+        else:
+            for piece in _inflate(inflate, chunk):
+                yield piece
 
 
 async def aclose_stream(raw: Any, session: Any, finished: bool) -> None:
@@ -228,7 +261,7 @@ def read_head_body(raw: Any, idle: float, release: Any) -> bytes:
         for chunk in iter_stream(raw, idle):
             parts.append(chunk)
             size += len(chunk)
-            if size >= ERROR_BODY_LIMIT:
+            if size >= getattr(raw, "hfchat_error_cap", ERROR_BODY_LIMIT):
                 break
         else:
             finished = True
@@ -236,7 +269,7 @@ def read_head_body(raw: Any, idle: float, release: Any) -> bytes:
         pass
     finally:
         close_stream(raw, finished, release)
-    return b"".join(parts)[:ERROR_BODY_LIMIT]
+    return b"".join(parts)[: getattr(raw, "hfchat_error_cap", ERROR_BODY_LIMIT)]
 
 
 async def aread_head_body(raw: Any, session: Any, idle: float) -> bytes:
@@ -248,7 +281,7 @@ async def aread_head_body(raw: Any, session: Any, idle: float) -> bytes:
         async for chunk in aiter_stream(raw, idle):
             parts.append(chunk)
             size += len(chunk)
-            if size >= ERROR_BODY_LIMIT:
+            if size >= getattr(raw, "hfchat_error_cap", ERROR_BODY_LIMIT):
                 break
         else:
             finished = True
@@ -256,4 +289,184 @@ async def aread_head_body(raw: Any, session: Any, idle: float) -> bytes:
         pass
     finally:
         await aclose_stream(raw, session, finished)
-    return b"".join(parts)[:ERROR_BODY_LIMIT]
+    return b"".join(parts)[: getattr(raw, "hfchat_error_cap", ERROR_BODY_LIMIT)]
+
+
+# -- bounded reading --------------------------------------------------------------------------
+# A body is counted as curl hands it over, i.e. after content decoding: a small compressed
+# body that inflates past the cap is stopped by curl itself (the write callback refuses the
+# chunk), so memory stays bounded by the cap whatever the encoding.
+
+_WRITE_ERROR = 0xFFFFFFFF  # CURL_WRITEFUNC_ERROR: curl aborts the transfer
+
+
+class BodySink:
+    """Collects a non-streamed body up to ``limit`` decoded bytes (curl's write callback)."""
+
+    __slots__ = ("limit", "overflow", "parts", "size")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.overflow = False
+
+    def write(self, chunk: bytes) -> int:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            self.overflow = True
+            self.parts.clear()
+            return _WRITE_ERROR
+        self.parts.append(chunk)
+        return len(chunk)
+
+    def body(self) -> bytes:
+        return b"".join(self.parts)
+
+    def too_large(self, exc: BaseException | None = None) -> ProtocolError:
+        return body_too_large(self.limit)
+
+
+def body_too_large(limit: int) -> ProtocolError:
+    """The error for a response body (decoded) beyond ``limit`` bytes."""
+    return ProtocolError(
+        f"the response body exceeds {limit} bytes once decoded; refused (a compressed body "
+        "that inflates without bound, or a server answering far more than any route returns)"
+    )
+
+
+def fetch(session: Any, kwargs: dict[str, Any], limit: int) -> tuple[Any, bytes]:
+    """Send a non-streamed request on a sync session; the response and its body (at most
+    ``limit`` decoded bytes, else :class:`ProtocolError`). curl_cffi errors are mapped."""
+    sink = BodySink(limit)
+    try:
+        raw = session.request(**kwargs, content_callback=sink.write)
+    except TRANSPORT_ERRORS as exc:
+        if sink.overflow:
+            raise sink.too_large() from exc
+        raise mapped_error(exc) from exc
+    return raw, sink.body()
+
+
+async def afetch(session: Any, kwargs: dict[str, Any], limit: int) -> tuple[Any, bytes]:
+    """Async :func:`fetch`."""
+    sink = BodySink(limit)
+    try:
+        raw = await session.request(**kwargs, content_callback=sink.write)
+    except TRANSPORT_ERRORS as exc:
+        if sink.overflow:
+            raise sink.too_large() from exc
+        raise mapped_error(exc) from exc
+    return raw, sink.body()
+
+
+class StreamBacklogExceeded(CurlError):  # type: ignore[misc]
+    """A stream received more decoded bytes than its reader consumed, beyond the backlog cap
+    (raised from the stream's queue like a transport failure, mapped to a typed error)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the answer stream delivered over {limit} bytes its reader had not consumed yet "
+            "(a compressed stream inflating without bound?)",
+            code=23,
+        )
+        self.limit = limit
+
+
+class ClientClosed(CurlError):  # type: ignore[misc]
+    """Put into the queue of every live stream when its client is closed."""
+
+    def __init__(self) -> None:
+        super().__init__("the client was closed while this answer was streaming", code=42)
+
+
+STREAM_ENCODINGS = "gzip, deflate"
+"""What a streaming request accepts: curl passes a stream's bytes on undecoded, and hfchat
+inflates them in steps of at most :data:`INFLATE_STEP` bytes, each read before the next."""
+INFLATE_STEP = 64 * 1024
+
+
+class BadEncoding(CurlError):  # type: ignore[misc]
+    """A stream whose content encoding is unknown or corrupt (mapped to a typed error)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code=61)
+
+
+def _inflater(raw: Any) -> Any:
+    headers = getattr(raw, "headers", None)
+    encoding = (headers.get("content-encoding") or "") if headers is not None else ""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return zlib.decompressobj(47)  # gzip or zlib header, detected
+    return encoding  # not asked for: refused when read
+
+
+def _inflate(inflater: Any, chunk: bytes) -> Iterator[bytes]:
+    """``chunk`` inflated in steps of at most INFLATE_STEP bytes."""
+    if isinstance(inflater, str):
+        raise BadEncoding(
+            f"the server sent the stream with an unrequested encoding {inflater!r:.40}"
+        )
+    try:
+        out = inflater.decompress(chunk, INFLATE_STEP)
+        while True:
+            if out:
+                yield out
+            tail = inflater.unconsumed_tail
+            if not tail:
+                return
+            out = inflater.decompress(tail, INFLATE_STEP)
+    except zlib.error as exc:
+        raise BadEncoding(f"the compressed stream is corrupt: {exc}") from None
+
+
+def resumable(exc: BaseException) -> bool:
+    """Whether a failure while reading a stream may be resumed from the replay route: not when
+    the client was closed, nor when the stream was refused (backlog, encoding)."""
+    return not isinstance(exc, (ClientClosed, StreamBacklogExceeded, BadEncoding))
+
+
+def guard_stream(raw: Any, limit: int, error_cap: int = 64 * 1024) -> None:
+    """Bound a streaming response's queue: past ``limit`` decoded bytes received and not yet
+    consumed, the transfer is told to quit and the reader gets :class:`StreamBacklogExceeded`
+    (curl_cffi's stream queue is unbounded, and a compressed stream inflates faster than any
+    reader). Counted per chunk; reading decrements through :func:`consumed`."""
+    q = getattr(raw, "queue", None)
+    if q is None:
+        return
+    put = q.put_nowait
+    # produced is written by the transfer only, taken by the reader only: no lock needed
+    produced = [0, 0]  # bytes received, tripped
+    taken_total = [0]
+    quit_now = getattr(raw, "quit_now", None)
+
+    def bounded_put(item: Any) -> None:
+        if isinstance(item, bytes):
+            if produced[1]:
+                return
+            produced[0] += len(item)
+            if produced[0] - taken_total[0] > limit:
+                produced[1] = 1
+                if quit_now is not None:
+                    quit_now.set()
+                put(StreamBacklogExceeded(limit))
+                return
+        put(item)
+
+    def taken(size: int) -> None:
+        taken_total[0] += size
+
+    q.put_nowait = bounded_put
+    raw.hfchat_consumed = taken
+    raw.hfchat_error_cap = error_cap
+    raw.hfchat_inflate = _inflater(raw)
+
+
+def consumed(raw: Any, size: int) -> None:
+    """Tell a guarded stream that ``size`` bytes were taken from its queue."""
+    taken = getattr(raw, "hfchat_consumed", None)
+    if taken is not None:
+        taken(size)

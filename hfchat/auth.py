@@ -90,8 +90,26 @@ def _from_text(text: str) -> dict[str, str]:
     return {COOKIE_NAME: text}
 
 
+def _checked(cookies: dict[str, str]) -> dict[str, str]:
+    """Refuse a cookie value that would break (or inject into) the ``Cookie`` header."""
+    for name, value in cookies.items():
+        if not isinstance(value, str) or any(
+            ord(c) < 0x20 or ord(c) == 0x7F or c in ";," for c in value
+        ):
+            raise ConfigurationError(
+                f"the {name} cookie value holds a control character, ';' or ',' "
+                "(it would change the Cookie header); check how it was copied"
+            )
+    return cookies
+
+
 def parse_cookie_input(source: CookieSource) -> dict[str, str]:
-    """Cookies from any accepted input (see the module doc). ``{}`` for ``None``/empty."""
+    """Cookies from any accepted input (see the module doc). ``{}`` for ``None``/empty.
+    A value with a control character (``\\r``, ``\\n``...), ``;`` or ``,`` is refused."""
+    return _checked(_parse_cookie_input(source))
+
+
+def _parse_cookie_input(source: CookieSource) -> dict[str, str]:
     if source is None:
         return {}
     if isinstance(source, Mapping):
@@ -152,7 +170,7 @@ class SessionCookies:
     __slots__ = ("_given", "_values", "source")
 
     def __init__(self, cookies: Mapping[str, str], source: str) -> None:
-        self._values = {k: v for k, v in cookies.items() if k in _KEEP and v}
+        self._values = _checked({k: v for k, v in cookies.items() if k in _KEEP and v})
         self._given = self._values.get(COOKIE_NAME) if source != "anonymous" else None
         self.source = source
 
@@ -194,6 +212,8 @@ class SessionCookies:
                 if expired:
                     self._values.pop(name, None)
                     continue
+                if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+                    continue  # never re-sent: it would inject into the Cookie header
                 old = self._values.get(name)
                 if (
                     name == COOKIE_NAME

@@ -5,23 +5,32 @@ there as a generator of requests, and every answer stream is parsed by one
 :class:`~hfchat.protocol.turn.TurnAssembler`. The shells only move bytes (curl_cffi with browser
 impersonation), sleep between retries, and enforce the idle timeout.
 
-Constructor parameters (shared with both framework adapters):
+Constructor parameters (shared with both framework adapters; each is documented once, on
+:class:`hfchat.config.ClientConfig`, which they build and validate before any I/O: a bad value
+raises :class:`~hfchat.errors.ConfigurationError`; ``config=`` passes a whole
+:class:`~hfchat.config.ClientConfig`, ``retry=`` a :class:`~hfchat.config.Retry` and ``limits=``
+a :class:`~hfchat.config.Limits`):
 
 ``base_url``
     chat-ui base URL; env ``HUGGINGCHAT_BASE_URL``; default ``https://huggingface.co/chat``.
+    No ``?query`` or ``#fragment``; ``user:password@`` in it is sent as HTTP Basic
+    authentication and shown nowhere (not in the repr, the ``Origin`` header or errors).
 ``hf_chat_cookie``
     the ``hf-chat`` session cookie (value, cookie string, dict, JSON export or cookies.txt
     path); env ``HUGGINGCHAT_COOKIE``; then the ``hfchat login`` store; else anonymous.
 ``model``
     model id; None = the first model the server lists.
 ``timeout``
-    seconds (or ``(connect, read)`` or :class:`Timeout`); ``read`` is also the idle limit
-    between two pieces of a stream.
+    seconds (or ``(connect, read)`` or :class:`Timeout`); ``connect + read`` bounds the wait
+    for a response's headers, ``read`` is also the idle limit between two pieces of a stream,
+    and ``Timeout(total=...)`` (default 600 s, None for none) is the overall deadline of a turn.
 ``max_retries``
     retries before any output (429, 502-504, connection failures), exponential backoff
     with jitter, honouring ``Retry-After``.
 ``proxy``
-    proxy URL; env ``HUGGINGCHAT_PROXY``.
+    proxy URL; env ``HUGGINGCHAT_PROXY``. Its password is never shown (repr, errors, logs).
+``max_connections``, ``conversation_cache_size``
+    shortcuts for the same fields of ``limits`` (body caps, stream line and backlog caps too).
 ``web_search``
     turn the server's web search on for every turn (per call overridable).
 ``resolve_message_ids``
@@ -35,7 +44,8 @@ Constructor parameters (shared with both framework adapters):
     ``login_options`` are passed on (``headless``, ``timeout``, ``browser_path``, ``email``,
     ``password``).
 
-No network I/O happens in a constructor.
+No network I/O happens in a constructor. A closed client raises
+:class:`~hfchat.errors.ClientClosedError`; closing it ends a stream being read with that error.
 """
 
 from __future__ import annotations
@@ -43,6 +53,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import time
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -50,7 +61,9 @@ from curl_cffi import requests as curl
 from typing_extensions import Unpack
 
 from ._core import ActiveTurn, ClientCore, ClientOptions, Op, TurnOptions, user_agent
+from ._http import AsyncSession, LoopSessions, Session, session_options
 from ._transport import (
+    STREAM_ENCODINGS,
     TRANSPORT_ERRORS,
     IdleTimeout,
     Response,
@@ -63,8 +76,9 @@ from ._transport import (
     mapped_error,
     read_head_body,
 )
+from .config import ClientConfig, redact_url
 from .conversations import ChatMessage
-from .errors import HuggingChatError
+from .errors import ClientClosedError, HuggingChatError
 from .events import Event, TurnEnd, TurnResult
 from .protocol import routes
 from .protocol.bodies import ConversationInfo, ConversationSummary, ModelInfo
@@ -76,6 +90,8 @@ T = TypeVar("T")
 
 
 def _response(resp: Any, body: bytes) -> Response:
+    """hfchat's view of a curl_cffi response: ``set-cookie`` apart (only the core absorbs it),
+    the URL without query or credentials."""
     headers: dict[str, str] = {}
     set_cookies: list[str] = []
     for k, v in resp.headers.multi_items():
@@ -85,7 +101,8 @@ def _response(resp: Any, body: bytes) -> Response:
                 set_cookies.append(v)
             continue
         headers[key] = v or ""
-    return Response(resp.status_code, headers, set_cookies, body, str(resp.url).split("?")[0])
+    url = redact_url(str(resp.url).split("?")[0].split("#")[0])
+    return Response(resp.status_code, headers, set_cookies, body, url)
 
 
 def _messages(messages: str | Sequence[ChatMessage]) -> list[ChatMessage]:
@@ -100,6 +117,11 @@ class _Common:
     def __init__(self, *, core: ClientCore | None = None, **options: Unpack[ClientOptions]) -> None:
         # a sync and an async shell may share one core (cookies, detection, conversations)
         self._core = core if core is not None else ClientCore(**options)
+        self._closed = False
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ClientClosedError(f"this {type(self).__name__} is closed; make a new one")
 
     def __repr__(self) -> str:
         c = self._core.config
@@ -122,13 +144,28 @@ class _Common:
         return self._core.generation
 
     @property
+    def config(self) -> ClientConfig:
+        """The client's validated configuration (frozen; credentials never shown)."""
+        return self._core.config
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` (or ``aclose``) ran; every later call raises
+        :class:`~hfchat.errors.ClientClosedError`."""
+        return self._closed
+
+    @property
     def created_conversations(self) -> list[str]:
+        """Ids of the conversations this client created (all of them with
+        ``cleanup_on_close``, else the newest ``limits.max_tracked_conversations``)."""
         return list(self._core.created)
 
     def _request_kwargs(self, req: Request, *, stream: bool) -> dict[str, Any]:
         cfg = self._core.config
         headers = self._core.headers(req)
         headers.setdefault("x-client", user_agent())
+        if stream:  # curl does not decode a stream; hfchat inflates gzip/deflate in bounded steps
+            headers["accept-encoding"] = STREAM_ENCODINGS
         return {
             "method": req.method,
             "url": self._core.url(req),
@@ -138,14 +175,14 @@ class _Common:
             "allow_redirects": False,
             "stream": stream,
             "discard_cookies": True,
+            "max_body_bytes": (
+                cfg.limits.max_file_bytes if req.route == "file" else cfg.limits.max_body_bytes
+            ),
+            **({"auth": cfg.basic_auth} if cfg.basic_auth is not None else {}),
         }
 
     def _session_kwargs(self) -> dict[str, Any]:
-        cfg = self._core.config
-        kw: dict[str, Any] = {"impersonate": cfg.impersonate}
-        if cfg.proxy:
-            kw["proxy"] = cfg.proxy
-        return kw
+        return session_options(self._core.config)
 
 
 def client_pair(
@@ -161,21 +198,24 @@ class HuggingChatClient(_Common):
 
     def __init__(self, *, core: ClientCore | None = None, **options: Unpack[ClientOptions]) -> None:
         super().__init__(core=core, **options)
-        self._pool: queue.LifoQueue[curl.Session] = queue.LifoQueue()
-        self._closed = False
+        self._pool: queue.LifoQueue[Session] = queue.LifoQueue()
+        self._sessions: weakref.WeakSet[Session] = weakref.WeakSet()
 
     # -- plumbing -------------------------------------------------------------------------------
-    def _acquire(self) -> curl.Session:
+    def _acquire(self) -> Session:
+        self._check_open()
         try:
             return self._pool.get_nowait()
         except queue.Empty:
-            return curl.Session(**self._session_kwargs())
+            session = Session(self._core.config, **self._session_kwargs())
+            self._sessions.add(session)
+            return session
 
     def _release(self, session: curl.Session, discard: bool = False) -> None:
-        if self._closed or discard:
+        if self._closed or discard or getattr(session, "hfchat_tainted", False):
             session.close()
         else:
-            self._pool.put(session)
+            self._pool.put(session)  # type: ignore[arg-type]
 
     def _send(self, req: Request) -> Response:
         attempt = 0
@@ -311,14 +351,18 @@ class HuggingChatClient(_Common):
         """Close connections (and delete created conversations if ``cleanup_on_close``)."""
         if self._closed:
             return
-        if self._core.config.cleanup_on_close:
-            self.delete_created_conversations()
-        self._closed = True
-        while True:
-            try:
-                self._pool.get_nowait().close()
-            except queue.Empty:
-                break
+        try:
+            if self._core.config.cleanup_on_close:
+                self.delete_created_conversations()
+        finally:
+            self._closed = True
+            for session in list(self._sessions):
+                session.notify_closed()  # a stream read in another thread stops, saying why
+            while True:
+                try:
+                    self._pool.get_nowait().close()
+                except queue.Empty:
+                    break
 
     def list_models(self, refresh: bool = False) -> list[ModelInfo]:
         return self._run(self._core.op_models(refresh))
@@ -394,19 +438,13 @@ class AsyncHuggingChatClient(_Common):
 
     def __init__(self, *, core: ClientCore | None = None, **options: Unpack[ClientOptions]) -> None:
         super().__init__(core=core, **options)
-        self._session: curl.AsyncSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._closed = False
+        self._sessions = LoopSessions()
 
-    def _get_session(self) -> curl.AsyncSession:
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._loop is not loop:
-            # a session belongs to one event loop; a new loop gets a new session
-            self._session = curl.AsyncSession(
-                max_clients=self._core.config.max_connections, **self._session_kwargs()
-            )
-            self._loop = loop
-        return self._session
+    def _get_session(self) -> AsyncSession:
+        # a session belongs to one event loop; a new loop gets a new one and the old one is
+        # closed (see LoopSessions)
+        self._check_open()
+        return self._sessions.get(lambda: AsyncSession(self._core.config, **self._session_kwargs()))
 
     async def _send(self, req: Request) -> Response:
         attempt = 0
@@ -525,14 +563,16 @@ class AsyncHuggingChatClient(_Common):
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close connections (and delete created conversations if ``cleanup_on_close``); a
+        stream still being read stops with :class:`~hfchat.errors.ClientClosedError`."""
         if self._closed:
             return
-        if self._core.config.cleanup_on_close:
-            await self.delete_created_conversations()
-        self._closed = True
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        try:
+            if self._core.config.cleanup_on_close:
+                await self.delete_created_conversations()
+        finally:
+            self._closed = True
+            await self._sessions.aclose()
 
     async def list_models(self, refresh: bool = False) -> list[ModelInfo]:
         return await self._run(self._core.op_models(refresh))

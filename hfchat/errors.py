@@ -24,6 +24,7 @@
     │                                also the builtin ``TimeoutError`` (``except TimeoutError``
     │                                catches it with or without this import)
     ├── InsecureTransportError       a session cookie would travel over plain http
+    ├── ClientClosedError            the client was closed (before or during the call)
     └── ConfigurationError           bad arguments (cookie file, base URL, unsupported input);
                                      also a ``ValueError``
 
@@ -63,6 +64,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
     "AuthenticationError",
+    "ClientClosedError",
     "ConfigurationError",
     "ConversationNotFoundError",
     "HuggingChatError",
@@ -376,6 +378,11 @@ class StreamTimeoutError(StreamError, TimeoutError):
 
 class InsecureTransportError(HuggingChatError):
     """A session cookie would be sent over plain http to a host that is not loopback."""
+
+
+class ClientClosedError(HuggingChatError):
+    """The client was closed: it sends nothing more, and a stream it was reading stops with
+    this error (keeping ``partial_text``)."""
 
 
 class ConfigurationError(HuggingChatError, ValueError):

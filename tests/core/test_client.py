@@ -359,11 +359,25 @@ def test_401_names_hfchat_login(drive: Driver, fake: FakeHuggingChat) -> None:
 
 @pytest.mark.parametrize("status", [502, 503])
 def test_gateway_errors_are_retried(drive: Driver, fake: FakeHuggingChat, status: int) -> None:
+    fake.inject("http", status=status, route="models", times=1)
+    models = drive.call("list_models")
+    assert any(m.id == "fake/echo" for m in models)
+    reads = [q for q in fake.requests if "models" in q.path]
+    assert [q.status for q in reads] == [status, 200]
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_gateway_errors_on_send_are_not_retried(
+    drive: Driver, fake: FakeHuggingChat, status: int
+) -> None:
+    # the server may have stored the turn before the gateway failed: posting again would
+    # duplicate it (issue 9 F7)
     fake.inject("http", status=status, route="post", times=1)
-    r = drive.call("chat", "retry me")
-    assert r.text == "Echo: retry me"
-    posts = [q for q in fake.requests if q.path.startswith("/conversation/")]
-    assert [q.status for q in posts] == [status, 200]
+    with pytest.raises(HuggingChatError) as info:
+        drive.call("chat", "retry me")
+    assert info.value.status_code == status
+    posts = [q for q in fake.requests if q.method == "POST" and q.path != "/conversation"]
+    assert [q.status for q in posts] == [status]
 
 
 def test_429_with_retry_after_is_honoured(drive: Driver, fake: FakeHuggingChat) -> None:
