@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import os
 import random
 import threading
 import time
@@ -336,7 +337,8 @@ class ClientCore:
                 return max(exc.retry_after, backoff)
             return backoff
         if isinstance(exc, TransportError):
-            return backoff if exc.may_retry_send or (req.idempotent and req.route != "send") else None
+            may = exc.may_retry_send or (req.idempotent and req.route != "send")
+            return backoff if may else None
         if req.route == "send" or not isinstance(exc, ServerError):
             return None  # a send the server may have stored is never posted again
         status = exc.status_code or 0
