@@ -30,6 +30,7 @@ from hfchat import (
     Limits,
     ProtocolError,
     RateLimitError,
+    ServerError,
     StreamError,
     TextDelta,
     Timeout,
@@ -421,9 +422,9 @@ def core(**options: Any) -> ClientCore:
 
 
 def transport_error(nothing_sent: bool, timeout: bool = False) -> TransportError:
-    err = (TimeoutError if timeout else TransportError)("connection failed")
-    err.nothing_sent = nothing_sent
-    return err
+    return (TimeoutError if timeout else TransportError)(
+        "connection failed", nothing_sent=nothing_sent
+    )
 
 
 @pytest.mark.parametrize(
@@ -434,12 +435,12 @@ def transport_error(nothing_sent: bool, timeout: bool = False) -> TransportError
         (SEND, transport_error(nothing_sent=False, timeout=True), False),
         (SEND, RateLimitError("slow down", status_code=429), True),
         (SEND, RateLimitError("slow down", status_code=429, retry_after=1), True),
-        (SEND, HuggingChatError("bad gateway", status_code=502), False),
-        (SEND, HuggingChatError("unavailable", status_code=503), False),
-        (SEND, HuggingChatError("gateway timeout", status_code=504), False),
-        (SEND, HuggingChatError("oops", status_code=500), False),
-        (READ, HuggingChatError("bad gateway", status_code=502), True),
-        (READ, HuggingChatError("oops", status_code=500), True),
+        (SEND, ServerError("bad gateway", status_code=502), False),
+        (SEND, ServerError("unavailable", status_code=503), False),
+        (SEND, ServerError("gateway timeout", status_code=504), False),
+        (SEND, ServerError("oops", status_code=500), False),
+        (READ, ServerError("bad gateway", status_code=502), True),
+        (READ, ServerError("oops", status_code=500), True),
         (READ, ProtocolError("not json", status_code=500), False),
         (READ, transport_error(nothing_sent=False), True),
         (READ, HuggingChatError("forbidden", status_code=403), False),
