@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .clock import ManualClock
 from .emulator import FakeHuggingChat, RecordedRequest, register_extension, serve_forever
 from .faults import FAULT_NAMES, FAULT_OPTIONS, ROUTES, Fault
 from .models import MODELS, ModelSpec
@@ -29,6 +30,7 @@ __all__ = [
     "ROUTES",
     "FakeHuggingChat",
     "Fault",
+    "ManualClock",
     "ModelSpec",
     "RecordedRequest",
     "huggingchat_emulator",

@@ -37,6 +37,7 @@ from .routes import (
 )
 from .server import HttpServer, Part, RawRequest, Response, Router, parse_cookies, parse_multipart
 from .state import Store
+from .sveltekit import error_page, wants_json_error
 from .wire import http_date, js_json
 
 __all__ = ["FakeHuggingChat", "RecordedRequest", "register_extension", "serve_forever"]
@@ -45,6 +46,7 @@ log = logging.getLogger("hfchat.testing")
 
 COOKIE = "hf-chat"
 COOKIE_MAX_AGE = 14 * 24 * 3600
+RATE_WINDOW = 60.0  # chat-ui's message events expire after a minute
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain")
 LOGIN_EXEMPT = ("/login", "/logout", "/admin", "/settings")
 CORS = [
@@ -112,7 +114,8 @@ class FakeHuggingChat:
     ``messageLength`` limit, UTF-16 units), ``messages_per_minute`` (``None`` = no limit),
     ``extensions=False`` for plain chat-ui routes only (no add-ons such as the login pages, so
     ``/login`` fails like a server without OpenID), ``max_requests`` (how many recent requests
-    :attr:`requests` keeps).
+    :attr:`requests` keeps), ``clock`` (a monotonic ``() -> seconds`` for the per-minute
+    limit; a :class:`~hfchat.testing.clock.ManualClock` lets a test skip the 60 s).
     """
 
     def __init__(
@@ -131,6 +134,7 @@ class FakeHuggingChat:
         messages_per_minute: int | None = None,
         extensions: bool = True,
         max_requests: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if generation not in ("2026", "2024"):
             raise ValueError("generation must be '2026' or '2024'")
@@ -147,6 +151,8 @@ class FakeHuggingChat:
         self.slow_delay = slow_delay
         self.message_length = message_length
         self.messages_per_minute = messages_per_minute
+        self.clock = clock
+        self._message_events: deque[tuple[float, str, str]] = deque()
         self.store = Store()
         self.faults = FaultBook()
         self.router = Router()
@@ -275,15 +281,23 @@ class FakeHuggingChat:
         built-ins. ``handler`` is ``async (routes.Request) -> server.Response``."""
         self.router.register(method, path_regex, handler)
 
-    def count_message(self, session: Any) -> bool:
-        """Record a message POST for the per-minute limit; False when over the limit."""
+    def count_message(self, session: Any, ip: str = "") -> bool:
+        """Record a message POST for the per-minute limit; False when over the limit.
+
+        As chat-ui does: the attempt is recorded *before* the count (refused attempts count too,
+        so an early retry prolongs the block), and the count is the larger of the session's
+        (user's) and the client IP's events of the last 60 s of :attr:`clock`."""
         if self.messages_per_minute is None:
             return True
-        stamp = time.monotonic()
+        stamp = self.clock()
         with self.store.lock:
-            recent = [t for t in session.message_times if stamp - t < 60] + [stamp]
-            session.message_times = recent
-            return len(recent) <= self.messages_per_minute
+            events = self._message_events
+            while events and stamp - events[0][0] >= RATE_WINDOW:
+                events.popleft()
+            events.append((stamp, session.owner, ip))
+            by_owner = sum(1 for _, owner, _ in events if owner == session.owner)
+            by_ip = sum(1 for _, _, address in events if address == ip)
+            return max(by_owner, by_ip) <= self.messages_per_minute
 
     # request handling -------------------------------------------------------------------------
 
@@ -373,18 +387,19 @@ class FakeHuggingChat:
         if rejection is not None:
             return self._decorate(req, rejection, cookie=False, cors=False)
         for fault in self.faults.take(record.route, ("http",)):
-            return self._decorate(req, self._http_fault(fault))
+            return self._decorate(req, negotiated(req, self._http_fault(fault)))
         handler, match, allowed = self.router.resolve(raw.method, req.path)
         if handler is None:
             if allowed:
                 response = message_error(405, f"{raw.method} method not allowed")
+                response.error_message = None  # SvelteKit's own 405, not an ``error()``
                 response.headers.insert(0, ("allow", ", ".join(sorted(set(allowed)))))
             else:
                 response = not_found(req)
         else:
             req.match = match
             response = await handler(req)
-        return self._decorate(req, response)
+        return self._decorate(req, negotiated(req, response))
 
     def _hooks(self, req: Request) -> Response | None:
         """chat-ui's Origin and login rules; a rejection is plain text or ``{"error": ...}``."""
@@ -445,6 +460,7 @@ class FakeHuggingChat:
             kind = content_type or fallback
             response = Response(status, data, [("content-type", kind)])
         if content_type is not None:
+            response.error_message = None
             response.headers = [(k, v) for k, v in response.headers if k.lower() != "content-type"]
             response.headers.append(("content-type", content_type))
         if fault["retry_after"] is not None:
@@ -486,6 +502,20 @@ class FakeHuggingChat:
             value = f"{COOKIE}={req.session.key}; Path=/; Expires={expires}; HttpOnly; SameSite=Lax"
             response.headers.append(("set-cookie", value))
         return response
+
+
+def negotiated(req: Request, response: Response) -> Response:
+    """A SvelteKit ``error()`` answer as the request's ``Accept`` negotiates it: JSON as built,
+    or SvelteKit's HTML error page (head/70-74)."""
+    if response.error_message is None or wants_json_error(req.headers.get("accept")):
+        return response
+    response.body = error_page(response.status, response.error_message)
+    response.chunked = False
+    response.headers = [
+        (k, "text/html; charset=utf-8" if k.lower() == "content-type" else v)
+        for k, v in response.headers
+    ]
+    return response
 
 
 def serve_forever(

@@ -117,8 +117,11 @@ def superjson_response(obj: Any, headers: list[tuple[str, str]] | None = None) -
 
 
 def message_error(status: int, message: str) -> Response:
-    """SvelteKit ``error(status, message)``: ``{"message": ...}`` with a content-length."""
-    return json_response({"message": message}, status, chunked=False)
+    """SvelteKit ``error(status, message)``: ``{"message": ...}`` with a content-length, or
+    SvelteKit's HTML error page when the request does not accept JSON (see ``sveltekit.py``)."""
+    response = json_response({"message": message}, status, chunked=False)
+    response.error_message = message
+    return response
 
 
 def server_error() -> Response:
@@ -127,8 +130,11 @@ def server_error() -> Response:
 
 
 def message_error_id(status: int) -> Response:
+    """An unexpected exception as chat-ui's ``handleError`` reports it (negotiated likewise)."""
     body = {"message": "An error occurred", "errorId": str(uuid.uuid4())}
-    return json_response(body, status, chunked=False)
+    response = json_response(body, status, chunked=False)
+    response.error_message = body["message"]
+    return response
 
 
 def text_response(
@@ -145,7 +151,9 @@ def not_found(req: Request) -> Response:
     if "text/html" in req.headers.get("accept", ""):
         page = "<!doctype html><html><head><title>404</title></head><body><h1>404</h1>"
         return text_response(404, page + "<p>Not found</p></body></html>", "text/html")
-    return message_error(404, "Not Found")
+    response = message_error(404, "Not Found")
+    response.error_message = None
+    return response
 
 
 def route_kind(method: str, path: str) -> str:
@@ -271,7 +279,7 @@ async def send_message(req: Request) -> Response:
     conv = _owned(req, req.param("cid"))
     if isinstance(conv, Response):
         return conv
-    if not fake.count_message(req.session):
+    if not fake.count_message(req.session, req.raw.client_ip):
         return message_error(429, "You are sending too many messages. Try again later.")
     if req.parts is None:
         return server_error()
@@ -569,7 +577,9 @@ async def conversation_page(req: Request) -> Response:
     if "text/html" in req.headers.get("accept", ""):
         page = "<!doctype html><html><head><title>HuggingChat</title></head><body></body></html>"
         return text_response(200, page, "text/html")
-    return message_error(405, "GET method not allowed")
+    response = message_error(405, "GET method not allowed")
+    response.error_message = None  # SvelteKit's own 405, not an ``error()``
+    return response
 
 
 # --- reads -------------------------------------------------------------------------------------

@@ -54,6 +54,7 @@ class RawRequest:
     headers: dict[str, str]
     body: bytes
     host: str = ""  # the server's own host:port as the client reached it
+    client_ip: str = ""  # the peer's address (chat-ui's ``getClientAddress()``)
 
 
 StreamBody = Callable[["ChunkSink"], Awaitable[None]]
@@ -67,6 +68,7 @@ class Response:
     chunked: bool = False  # fixed body sent as one chunk (``Transfer-Encoding: chunked``)
     stream: StreamBody | None = None  # live chunked body
     keep_alive_headers: bool = True  # add ``Connection``/``Keep-Alive`` like Node does
+    error_message: str | None = None  # a SvelteKit ``error()``: body negotiated on ``Accept``
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -337,6 +339,8 @@ class HttpServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         sockname = writer.get_extra_info("sockname")
         own_host = f"{sockname[0]}:{sockname[1]}" if sockname else ""
+        peername = writer.get_extra_info("peername")
+        client_ip = str(peername[0]) if peername else ""
         while True:
             try:
                 head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), IDLE_TIMEOUT)
@@ -362,6 +366,7 @@ class HttpServer:
                 headers=headers,
                 body=body,
                 host=own_host,
+                client_ip=client_ip,
             )
             response = await self._app(raw)
             close = headers.get("connection", "").lower() == "close"
