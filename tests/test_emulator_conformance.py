@@ -8,6 +8,7 @@ names, JSON key structure (ids and dates aside), and for streams the update line
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import time
@@ -824,6 +825,66 @@ def test_per_minute_limit_takes_the_larger_of_session_and_ip() -> None:
         assert second.send(cid2, {"inputs": "x", "id": root2}).status_code == 429
         clock.advance(60)
         assert second.send(cid2, {"inputs": "x", "id": root2}).status_code == 200
+
+
+def test_head_75_text_file_reaches_the_model_as_a_document() -> None:
+    """A text file goes past ``messageLength`` (it checks ``inputs`` only) and reaches the model
+    as ``<document name="<cid>-<sha256>" type="text/plain">`` before the text; fake/echo echoes
+    what it saw, token for token as captured."""
+    cap = capture("head", "75-")
+    captured_cid = "6b12dafaf737b0979b60e95f"
+    text = b"Context line. " * 400
+    with FakeHuggingChat(message_length=2000, extensions=False) as fake:
+        chat = Chat(fake)
+        _, cid, root = chat.create("fake/echo")
+        r = chat.send(
+            cid,
+            {"inputs": "Answer from the attached context.", "id": root, "is_retry": False},
+            files=(("base64;context.txt", "text/plain", base64.b64encode(text)),),
+            headers={"Accept": "application/jsonl, application/json;q=0.9"},
+        )
+        assert_like(r, cap, names=False)
+        assert header_names(r) - {"vary"} == set(cap.headers)
+        ours = r.content.replace(cid.encode(), captured_cid.encode())
+        # the title comes from a summariser running beside the answer: in this long capture it
+        # lands mid-stream, in the short ones after finalAnswer; compare it apart
+        title = [x for x in stream_lines(cap.body) if b'"type":"title"' in x]
+        assert [x for x in stream_lines(ours) if b'"type":"title"' in x] == title
+        untitled = re.compile(rb'\{"type":"title","title":"[^\n]*"\}\n')
+        assert_stream_like(untitled.sub(b"", ours), untitled.sub(b"", cap.body))
+        user = fake.conversations[cid]["messages"][1]
+        sha = hashlib.sha256(text).hexdigest()
+        assert user["content"] == "Answer from the attached context."  # the file stays a file
+        assert user["files"] == [
+            {"type": "hash", "value": sha, "mime": "text/plain", "name": "context.txt"}
+        ]
+        assert fake.conversations[cid]["title"].endswith('"Answer from')
+        # a retry of the answer sees the same document again
+        assistant = fake.conversations[cid]["messages"][2]["id"]
+        again = chat.send(cid, {"id": assistant, "is_retry": True})
+        answer = json.loads(next(x for x in stream_lines(again.content) if b"finalAnswer" in x))
+        assert answer["text"].startswith(f'Echo: <document name="{cid}-{sha}" type="text/plain">')
+
+
+def test_text_files_render_in_order_and_images_do_not() -> None:
+    with FakeHuggingChat(extensions=False) as fake:
+        chat = Chat(fake)
+        _, cid, root = chat.create("fake/echo")
+        r = chat.send(
+            cid,
+            {"inputs": "Which?", "id": root},
+            files=(
+                ("base64;a.md", "text/markdown", base64.b64encode(b"alpha")),
+                ("base64;tiny.png", "image/png", base64.b64encode(TINY_PNG)),
+                ("base64;b.txt", "text/plain", base64.b64encode(b"beta")),
+            ),
+        )
+        final = json.loads(next(x for x in stream_lines(r.content) if b"finalAnswer" in x))
+        a, b = hashlib.sha256(b"alpha").hexdigest(), hashlib.sha256(b"beta").hexdigest()
+        assert final["text"] == (
+            f'Echo: <document name="{cid}-{a}" type="text/markdown">\nalpha\n</document>\n\n'
+            f'<document name="{cid}-{b}" type="text/plain">\nbeta\n</document>\n\nWhich?'
+        )
 
 
 # === 2024 (chat-ui v0.9.4) ======================================================================

@@ -24,12 +24,15 @@ __all__ = [
     "ModelSpec",
     "Reply",
     "ReplyRequest",
+    "document_prompt",
     "flat_model",
     "legacy_model",
     "models_for",
     "plan_reply",
+    "split_spaces",
     "split_words",
     "title_for",
+    "unwrap_documents",
     "v2_model",
 ]
 
@@ -159,11 +162,18 @@ def legacy_model(spec: ModelSpec) -> dict[str, Any]:
 
 
 _WORDS = re.compile(r"\S+\s*|\s+")
+_SPACED = re.compile(r"[^ ]+ *| +")
 
 
 def split_words(text: str) -> list[str]:
     """Word-by-word tokens, each keeping its trailing whitespace (``"Echo: "``, ``"Hello "``)."""
     return _WORDS.findall(text)
+
+
+def split_spaces(text: str) -> list[str]:
+    """The 2026 fake model's tokens: they end at spaces only, a newline stays inside a token
+    (``'type="text/plain">\\nContext '`` in head/75)."""
+    return _SPACED.findall(text)
 
 
 def title_for(prompt: str, generation: str) -> str:
@@ -213,8 +223,8 @@ class Reply:
 def _think_tokens(reasoning: str, answer: str) -> list[str]:
     """2026 inline reasoning: ``<think>`` glued to the first reasoning word, ``</think>`` to the
     first answer word (head/13-post-reasoner-stream)."""
-    thought = split_words(reasoning) or [""]
-    spoken = split_words(answer) or [""]
+    thought = split_spaces(reasoning) or [""]
+    spoken = split_spaces(answer) or [""]
     thought[0] = "<think>" + thought[0]
     spoken[0] = "</think>" + spoken[0]
     return [t for t in thought + spoken if t]
@@ -227,7 +237,7 @@ def _text_reply(req: ReplyRequest, text: str, reply: Reply) -> Reply:
     """Fill tokens/text for ``text``, honouring an inline ``<think>`` block."""
     match = _THINK.match(text)
     if match is None:
-        reply.tokens = split_words(text)
+        reply.tokens = split_words(text) if req.generation == "2024" else split_spaces(text)
         reply.text = text
     elif req.generation == "2024":
         reasoning, answer = match.group(1), match.group(2)
@@ -289,6 +299,26 @@ def _exa_updates(query: str) -> list[dict[str, Any]]:
             },
         },
     ]
+
+
+_DOCUMENT = re.compile(r'<document name="[^"]*" type="[^"]*">\n(.*?)\n</document>\n\n', re.DOTALL)
+
+
+def document_prompt(documents: list[tuple[str, str, str]], text: str) -> str:
+    """What the model sees of a user message with text files (2026, head/75): one
+    ``<document name="<name>" type="<mime>">\\n<text>\\n</document>`` per file
+    (``documents`` holds ``(name, mime, text)``), then the user's text."""
+    blocks = [
+        f'<document name="{name}" type="{mime}">\n{body}\n</document>'
+        for name, mime, body in documents
+    ]
+    return "\n\n".join([*blocks, text])
+
+
+def unwrap_documents(prompt: str) -> str:
+    """``prompt`` with each document block replaced by its text (for models that read a folded
+    history, which a client may send as an attachment)."""
+    return _DOCUMENT.sub(lambda m: m.group(1) + "\n\n", prompt)
 
 
 def plan_reply(req: ReplyRequest) -> Reply:
@@ -360,7 +390,7 @@ def plan_reply(req: ReplyRequest) -> Reply:
             reply.title_after_router = True
             reply.title_prefix = f"<think>{REASONING}</think>"
     elif model == "fake/tools":
-        text = tools_text(req.preprompt, req.prompt)
+        text = tools_text(req.preprompt, unwrap_documents(req.prompt))
     elif model == "fake/vision":
         text = f"{echo} [files: {req.n_files}]"
     elif model == "fake/file":

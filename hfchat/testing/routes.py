@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .faults import STREAM_FAULTS
-from .models import ReplyRequest, flat_model, legacy_model, models_for, plan_reply, v2_model
+from .models import (
+    ReplyRequest,
+    document_prompt,
+    flat_model,
+    legacy_model,
+    models_for,
+    plan_reply,
+    v2_model,
+)
 from .server import Part, RawRequest, Response, Router
 from .state import Conversation, Generation, Session, StoredFile, TreeError
 from .stream import StreamRun, Turn, stored_title
@@ -267,6 +275,18 @@ def _collect_files(conv: Conversation, parts: list[Part]) -> list[dict[str, str]
     return files
 
 
+def _seen_prompt(conv: Conversation, text: str, files: list[dict[str, str]]) -> str:
+    """The user message as a 2026 model receives it: each ``text/*`` file as a document named
+    ``<cid>-<sha256>`` before the text, whatever the model (head/75). Caller holds the lock."""
+    documents = []
+    for ref in files:
+        stored = conv.files.get(ref["value"])
+        if stored is not None and ref["mime"].startswith("text/"):
+            body = stored.data.decode("utf-8", "replace")
+            documents.append((f"{conv.id}-{stored.sha}", ref["mime"], body))
+    return document_prompt(documents, text) if documents else text
+
+
 def _checked(data: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
     value = data.get(key)
     if value is not None and not isinstance(value, kind):
@@ -324,11 +344,12 @@ async def send_message(req: Request) -> Response:
             return server_error()
         user_files = turn.pop("files")
         scripted = None if conv.model in ("fake/broken", "fake/limited") else fake.take_script()
+        seen = turn["prompt"] if req.legacy else _seen_prompt(conv, turn["prompt"], user_files)
         reply = plan_reply(
             ReplyRequest(
                 generation=fake.generation,
                 model=conv.model,
-                prompt=turn["prompt"],
+                prompt=seen,
                 preprompt=conv.preprompt,
                 n_files=len(user_files),
                 scripted=scripted,
