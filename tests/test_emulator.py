@@ -348,6 +348,31 @@ def test_fault_http(fake: FakeHuggingChat) -> None:
         fake.inject("cut", after_token=1)
 
 
+def test_fault_http_after_store(fake: FakeHuggingChat) -> None:
+    """``after_store=True``: the send stores its messages, then the gateway answers 504; the
+    generation runs on unread and completes in the tree."""
+    chat, cid, root = new_chat(fake)
+    fake.inject("http", status=504, after_store=True)
+    gid = "0f7c1f40-6a55-4b0e-8b8a-3c1d2e4f5a60"
+    r = chat.send(cid, {"inputs": "Hello there", "id": root, "generationId": gid})
+    assert r.status_code == 504 and r.json()["message"] == "An error occurred"
+    deadline = time.monotonic() + 5
+    while fake.conversations[cid]["messages"][-1]["content"] != ECHO_HELLO:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    user, assistant = fake.conversations[cid]["messages"][1:]
+    assert user["content"] == "Hello there" and assistant["generationId"] == gid
+    # an answer refused before anything is stored stays a plain refusal
+    fake.inject("http", status=504, after_store=True)
+    r = chat.send(cid, {"inputs": "x" * 2001, "id": root})
+    assert r.status_code == 400
+    assert len(fake.conversations[cid]["messages"]) == 3
+    # without the option nothing is stored
+    fake.inject("http", status=504)
+    assert chat.send(cid, {"inputs": "again", "id": root}).status_code == 504
+    assert len(fake.conversations[cid]["messages"]) == 3
+
+
 @pytest.mark.parametrize("generation", ["2026", "2024"])
 def test_fault_stream_error(generation: str) -> None:
     with FakeHuggingChat(generation=generation) as fake:

@@ -887,6 +887,34 @@ def test_text_files_render_in_order_and_images_do_not() -> None:
         )
 
 
+def test_messages_are_stored_before_the_stream_starts() -> None:
+    """chat-ui's send handler stores the user message and the (empty) assistant message, stamped
+    with the client's generationId, before it builds the stream: a tree read made as soon as the
+    response head arrives finds both."""
+    with FakeHuggingChat(extensions=False) as fake:
+        chat = Chat(fake)
+        _, cid, root = chat.create()
+        reader = Chat(fake, cookie=chat.s.cookies.get("hf-chat"))
+        gid = "5b0a6f43-5a0c-4c4c-9b8e-6f2a8d1c0e11"
+        fake.inject("stall", after_tokens=0, seconds=30)  # nothing after the head until stopped
+        data = {"inputs": "Stored first?", "id": root, "is_retry": False, "generationId": gid}
+        r = chat.send(cid, data, stream=True)
+        try:
+            assert r.status_code == 200
+            tree = reader.s.get(f"{fake.base_url}/api/v2/conversations/{cid}").json()["json"]
+            user, assistant = tree["messages"][1], tree["messages"][2]
+            assert (user["from"], user["content"]) == ("user", "Stored first?")
+            assert assistant["from"] == "assistant" and assistant["generationId"] == gid
+            assert assistant["ancestors"] == [root, user["id"]] and assistant["content"] == ""
+        finally:
+            reader.s.post(
+                f"{fake.base_url}/conversation/{cid}/stop-generating",
+                json={"generationId": gid},
+                headers={"Origin": fake.origin},
+            )
+            r.close()
+
+
 # === 2024 (chat-ui v0.9.4) ======================================================================
 
 

@@ -35,7 +35,16 @@ from .routes import (
     route_kind,
     server_error,
 )
-from .server import HttpServer, Part, RawRequest, Response, Router, parse_cookies, parse_multipart
+from .server import (
+    DetachedSink,
+    HttpServer,
+    Part,
+    RawRequest,
+    Response,
+    Router,
+    parse_cookies,
+    parse_multipart,
+)
 from .state import Store
 from .sveltekit import error_page, wants_json_error
 from .wire import http_date, js_json
@@ -386,7 +395,11 @@ class FakeHuggingChat:
         rejection = self._hooks(req)
         if rejection is not None:
             return self._decorate(req, rejection, cookie=False, cors=False)
+        after_store: Fault | None = None
         for fault in self.faults.take(record.route, ("http",)):
+            if fault["after_store"] and record.route == "post":
+                after_store = fault
+                break
             return self._decorate(req, negotiated(req, self._http_fault(fault)))
         handler, match, allowed = self.router.resolve(raw.method, req.path)
         if handler is None:
@@ -399,7 +412,20 @@ class FakeHuggingChat:
         else:
             req.match = match
             response = await handler(req)
+            if after_store is not None and response.stream is not None:
+                self._detach(response)
+                response = self._http_fault(after_store)
         return self._decorate(req, negotiated(req, response))
+
+    def _detach(self, response: Response) -> None:
+        """Run a stored send's stream with nobody reading it (``http`` ``after_store``)."""
+        stream, server = response.stream, self._server
+        assert stream is not None and server is not None
+
+        async def run() -> None:
+            await stream(DetachedSink())
+
+        server.spawn(run)
 
     def _hooks(self, req: Request) -> Response | None:
         """chat-ui's Origin and login rules; a rejection is plain text or ``{"error": ...}``."""

@@ -29,6 +29,7 @@ from .wire import http_date
 
 __all__ = [
     "ChunkSink",
+    "DetachedSink",
     "HttpServer",
     "Part",
     "RawRequest",
@@ -130,6 +131,21 @@ class ChunkSink:
         self.closed = self.aborted = True
         self._held.clear()
         self._writer.transport.abort()
+
+
+class DetachedSink(ChunkSink):
+    """The sink of a stream nobody reads (the client went away before it began): every write
+    is dropped, the stream runs to its end."""
+
+    def __init__(self) -> None:
+        self.splitter = None
+        self.closed = True
+        self.aborted = False
+        self._held = []
+        self._held_size = 0
+
+    def abort(self) -> None:
+        self.aborted = True
 
 
 @dataclass
@@ -303,6 +319,24 @@ class HttpServer:
         if tasks:
             await asyncio.wait(tasks, timeout=2.0)
         asyncio.get_running_loop().stop()
+
+    def spawn(self, body: Callable[[], Awaitable[None]]) -> None:
+        """Run ``body()`` as a task of the server loop (call from it); stopping cancels it."""
+
+        async def run() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._tasks.add(task)
+            try:
+                await body()
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                log.exception("emulator background task failed")
+            finally:
+                self._tasks.discard(task)
+
+        asyncio.get_running_loop().create_task(run())
 
     def call_soon(self, callback: Callable[[], Any]) -> None:
         """Run ``callback`` on the server's event loop (thread-safe)."""
