@@ -21,8 +21,8 @@ from curl_cffi import CurlMime, requests
 from curl_cffi.requests import AsyncSession
 
 from hfchat.testing import FakeHuggingChat, model_ids
-from hfchat.testing.routes import Request, text_response
-from hfchat.testing.server import Response
+from hfchat.testing.handlers import HandlerRequest, text_response
+from hfchat.testing.server import WireResponse
 from tests.test_emulator_conformance import SPACES, Chat, stream_lines
 
 ECHO_HELLO = "Echo: Hello there"
@@ -629,10 +629,10 @@ def test_non_ascii_and_padding(fake: FakeHuggingChat) -> None:
 
 
 def test_custom_routes(fake: FakeHuggingChat) -> None:
-    async def hello(request: Request) -> Response:
+    async def hello(request: HandlerRequest) -> WireResponse:
         return text_response(200, f"hello {request.session.key[:4]} {request.param('name')}")
 
-    async def login_page(request: Request) -> Response:
+    async def login_page(request: HandlerRequest) -> WireResponse:
         return text_response(200, "<form>login</form>", "text/html")
 
     fake.register_route("GET", r"/hello/(?P<name>\w+)", hello)
@@ -786,3 +786,104 @@ async def test_concurrent_streams_share_the_wall_clock() -> None:
             together = time.perf_counter() - began
     assert all(final(b)["text"] == texts(b) for b in bodies)
     assert together < max(15 * single, 3.0), (single, together)  # far below 100x one
+
+
+# --- the HTTP/1.1 layer ------------------------------------------------------------------------
+
+
+def exchange(
+    fake: FakeHuggingChat, raw: bytes, responses: int = 1, head: bool = False
+) -> tuple[list[Any], bytes]:
+    """Send ``raw`` bytes on one connection; read ``responses`` answers. Returns
+    ``[(status, headers, body)]`` and what followed (b"" when the server closed the connection,
+    b"(open)" when it kept it open)."""
+    out: list[Any] = []
+    with socket.create_connection((fake.host, fake.port), timeout=5) as sock:
+        sock.sendall(raw)
+        reader = sock.makefile("rb")
+        while len(out) < responses:
+            line = reader.readline()
+            if not line:
+                break
+            status = int(line.split()[1])
+            headers: dict[str, str] = {}
+            while (field := reader.readline()) not in (b"\r\n", b""):
+                key, _, value = field.decode().partition(":")
+                headers[key.strip().lower()] = value.strip()
+            body = b""
+            if status >= 200 and not head:
+                if headers.get("transfer-encoding") == "chunked":
+                    while (size := int(reader.readline().strip(), 16)) > 0:
+                        body += reader.read(size)
+                        reader.read(2)
+                    reader.readline()
+                else:
+                    body = reader.read(int(headers.get("content-length", "0")))
+            out.append((status, headers, body))
+        sock.settimeout(0.5)
+        try:
+            rest = reader.read1(65536)
+        except TimeoutError:
+            rest = b"(open)"
+    return out, rest
+
+
+def test_keep_alive_and_pipelining(fake: FakeHuggingChat) -> None:
+    one = f"GET /healthcheck HTTP/1.1\r\nHost: {fake.host}\r\n\r\n".encode()
+    answers, rest = exchange(fake, one * 3, responses=3)
+    assert [(s, b) for s, _, b in answers] == [(200, b"OK")] * 3
+    assert answers[0][1]["connection"] == "keep-alive"
+    assert answers[0][1]["keep-alive"] == "timeout=5"
+    assert rest == b"(open)"  # kept alive
+    close = f"GET /healthcheck HTTP/1.1\r\nHost: {fake.host}\r\nConnection: close\r\n\r\n"
+    answers, rest = exchange(fake, close.encode())
+    assert answers[0][1]["connection"] == "close" and rest == b""
+
+
+def test_chunked_request_body_and_100_continue(fake: FakeHuggingChat) -> None:
+    body = json.dumps({"model": "fake/echo"}).encode()
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in (body[:5], body[5:])) + b"0\r\n\r\n"
+    head = (
+        f"POST /conversation HTTP/1.1\r\nHost: {fake.host}\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n"
+    ).encode()
+    answers, _ = exchange(fake, head + chunked, responses=2)
+    assert answers[0][0] == 100
+    status, _, payload = answers[1]
+    assert status == 200 and json.loads(payload)["conversationId"] in fake.conversations
+    assert fake.requests[-1].data == {"model": "fake/echo"}
+
+
+def test_head_requests_and_bad_requests(
+    fake: FakeHuggingChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers, rest = exchange(
+        fake, f"HEAD /api/models HTTP/1.1\r\nHost: {fake.host}\r\n\r\n".encode(), head=True
+    )
+    status, headers, _ = answers[0]
+    assert status == 200 and headers["content-type"] == "application/json"
+    assert rest == b"(open)"  # no body followed the head, and the connection stays usable
+    answers, rest = exchange(fake, b"NOT A REQUEST\r\n\r\n")
+    assert answers[0][0] == 400 and rest == b""
+    monkeypatch.setattr("hfchat.testing.server.MAX_BODY", 10)
+    raw = (
+        f"POST /conversation HTTP/1.1\r\nHost: {fake.host}\r\nContent-Type: application/json\r\n"
+        "Content-Length: 30\r\n\r\n" + "x" * 30
+    ).encode()
+    answers, rest = exchange(fake, raw)
+    assert answers[0][0] == 413 and rest == b""
+
+
+def test_cut_drops_the_connection_mid_body(fake: FakeHuggingChat) -> None:
+    """``cut``: the TCP connection ends inside a chunk stream (no terminating chunk), which an
+    HTTP client sees as an incomplete body."""
+    chat, cid, root = new_chat(fake)
+    fake.inject("cut", after_tokens=2)
+    status, chunks, complete = raw_post(
+        fake,
+        f"/conversation/{cid}",
+        {"inputs": "a b c d e", "id": root},
+        chat.s.cookies.get("hf-chat"),
+    )
+    assert status == 200 and not complete
+    assert b"".join(chunks).count(b'"type":"stream"') == 2

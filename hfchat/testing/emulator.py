@@ -8,8 +8,6 @@ session from the ``hf-chat`` cookie → Origin rule for form posts (403) → log
 from __future__ import annotations
 
 import contextlib
-import importlib
-import importlib.util
 import json
 import logging
 import threading
@@ -24,9 +22,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .faults import Fault, FaultBook
-from .routes import (
+from .handlers import (
     NO_ACCESS,
-    Request,
+    HandlerRequest,
     install,
     json_response,
     message_error,
@@ -35,13 +33,14 @@ from .routes import (
     route_kind,
     server_error,
 )
+from .login_pages import install as install_login_pages
 from .server import (
     DetachedSink,
     HttpServer,
     Part,
-    RawRequest,
-    Response,
     Router,
+    WireRequest,
+    WireResponse,
     parse_cookies,
     parse_multipart,
 )
@@ -69,30 +68,13 @@ LOGIN_PAGE = (
     '<input name="username"><input name="password" type="password">'
     '<button type="submit">Login</button></form></body></html>'
 )
-_ADDON_MODULES = ("login",)
 _EXTENSIONS: list[Callable[[FakeHuggingChat], None]] = []
-_addons_loaded = False
 
 
 def register_extension(callback: Callable[[FakeHuggingChat], None]) -> None:
-    """Run ``callback(fake)`` for every emulator created from now on (e.g. to add routes).
-
-    A sibling module ``hfchat.testing.login`` is imported automatically before the first
-    emulator is built, so it can call this at import time.
-    """
+    """Run ``callback(fake)`` for every emulator created from now on (e.g. to add routes)."""
     if callback not in _EXTENSIONS:
         _EXTENSIONS.append(callback)
-
-
-def _load_addons() -> None:
-    global _addons_loaded
-    if _addons_loaded:
-        return
-    _addons_loaded = True
-    for name in _ADDON_MODULES:
-        module = f"{__package__}.{name}"
-        if importlib.util.find_spec(module) is not None:
-            importlib.import_module(module)
 
 
 @dataclass
@@ -173,7 +155,7 @@ class FakeHuggingChat:
         self._titles: deque[str] = deque()
         self._server: HttpServer | None = None
         if extensions:
-            _load_addons()
+            install_login_pages(self)
             for extension in list(_EXTENSIONS):
                 extension(self)
 
@@ -287,7 +269,7 @@ class FakeHuggingChat:
 
     def register_route(self, method: str, path_regex: str, handler: Any) -> None:
         """Add a route (full-match regex on the path without base path); it wins over
-        built-ins. ``handler`` is ``async (routes.Request) -> server.Response``."""
+        built-ins. ``handler`` is ``async (HandlerRequest) -> WireResponse``."""
         self.router.register(method, path_regex, handler)
 
     def count_message(self, session: Any, ip: str = "") -> bool:
@@ -310,7 +292,7 @@ class FakeHuggingChat:
 
     # request handling -------------------------------------------------------------------------
 
-    async def _dispatch(self, raw: RawRequest) -> Response:
+    async def _dispatch(self, raw: WireRequest) -> WireResponse:
         path = self._strip_base(raw.path)
         parts = parse_multipart(raw.body, raw.headers.get("content-type", ""))
         record = self._record(raw, path, parts)
@@ -330,7 +312,7 @@ class FakeHuggingChat:
         return None
 
     def _record(
-        self, raw: RawRequest, path: str | None, parts: list[Part] | None
+        self, raw: WireRequest, path: str | None, parts: list[Part] | None
     ) -> RecordedRequest:
         data: Any = None
         files: list[dict[str, str]] = []
@@ -369,10 +351,10 @@ class FakeHuggingChat:
         return record
 
     async def _respond(
-        self, raw: RawRequest, record: RecordedRequest, path: str | None, parts: list[Part] | None
-    ) -> Response:
+        self, raw: WireRequest, record: RecordedRequest, path: str | None, parts: list[Part] | None
+    ) -> WireResponse:
         session, new_session = self.store.session(record.cookies.get(COOKIE))
-        req = Request(
+        req = HandlerRequest(
             method=raw.method,
             path=path or raw.path,
             query=record.query,
@@ -391,7 +373,7 @@ class FakeHuggingChat:
         for fault in self.faults.take(record.route, ("html_login",)):
             return self._decorate(req, self._html_login(fault), cookie=False)
         if raw.method == "OPTIONS":
-            return self._decorate(req, Response(204, b"", []), cookie=False)
+            return self._decorate(req, WireResponse(204, b"", []), cookie=False)
         rejection = self._hooks(req)
         if rejection is not None:
             return self._decorate(req, rejection, cookie=False, cors=False)
@@ -417,7 +399,7 @@ class FakeHuggingChat:
                 response = self._http_fault(after_store)
         return self._decorate(req, negotiated(req, response))
 
-    def _detach(self, response: Response) -> None:
+    def _detach(self, response: WireResponse) -> None:
         """Run a stored send's stream with nobody reading it (``http`` ``after_store``)."""
         stream, server = response.stream, self._server
         assert stream is not None and server is not None
@@ -427,7 +409,7 @@ class FakeHuggingChat:
 
         server.spawn(run)
 
-    def _hooks(self, req: Request) -> Response | None:
+    def _hooks(self, req: HandlerRequest) -> WireResponse | None:
         """chat-ui's Origin and login rules; a rejection is plain text or ``{"error": ...}``."""
         if req.method in ("POST", "PUT", "PATCH", "DELETE"):
             content_type = req.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -448,7 +430,7 @@ class FakeHuggingChat:
         return None
 
     @staticmethod
-    def _reject(req: Request, status: int, message: str) -> Response:
+    def _reject(req: HandlerRequest, status: int, message: str) -> WireResponse:
         wants_json = "application/json" in req.headers.get("accept", "") or (
             "application/json" in req.headers.get("content-type", "")
         )
@@ -456,16 +438,16 @@ class FakeHuggingChat:
             body, content_type = js_json({"error": message}), "application/json"
         else:
             body, content_type = message, "text/plain"
-        return Response(status, body.encode(), [("content-type", content_type)], chunked=True)
+        return WireResponse(status, body.encode(), [("content-type", content_type)], chunked=True)
 
-    def _http_fault(self, fault: Fault) -> Response:
+    def _http_fault(self, fault: Fault) -> WireResponse:
         status = int(fault["status"])
         body = fault["body"]
         content_type = fault["content_type"]
         if body is None:
             if status == 401:
                 text = b"You have to be logged in."
-                response = Response(401, text, [("content-type", "text/plain")])
+                response = WireResponse(401, text, [("content-type", "text/plain")])
             elif status == 429:
                 response = message_error(429, "You are sending too many messages. Try again later.")
             elif status == 410:
@@ -484,7 +466,7 @@ class FakeHuggingChat:
             data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
             fallback = "text/plain" if isinstance(body, str) else "application/octet-stream"
             kind = content_type or fallback
-            response = Response(status, data, [("content-type", kind)])
+            response = WireResponse(status, data, [("content-type", kind)])
         if content_type is not None:
             response.error_message = None
             response.headers = [(k, v) for k, v in response.headers if k.lower() != "content-type"]
@@ -495,11 +477,11 @@ class FakeHuggingChat:
             response.headers.append((str(key), str(value)))
         return response
 
-    def _html_login(self, fault: Fault) -> Response:
+    def _html_login(self, fault: Fault) -> WireResponse:
         mode = fault["mode"]
         if mode == "page":
             headers = [("content-type", "text/html; charset=utf-8")]
-            return Response(200, LOGIN_PAGE.encode("utf-8"), headers, chunked=True)
+            return WireResponse(200, LOGIN_PAGE.encode("utf-8"), headers, chunked=True)
         if mode == "oauth":
             location = (
                 "https://huggingface.co/oauth/authorize?client_id=fake-client&response_type=code"
@@ -508,11 +490,11 @@ class FakeHuggingChat:
             )
         else:
             location = f"{self.base_path}/login"
-        return Response(302, b"", [("location", location)], chunked=True)
+        return WireResponse(302, b"", [("location", location)], chunked=True)
 
     def _decorate(
-        self, req: Request, response: Response, *, cookie: bool = True, cors: bool = True
-    ) -> Response:
+        self, req: HandlerRequest, response: WireResponse, *, cookie: bool = True, cors: bool = True
+    ) -> WireResponse:
         front: list[tuple[str, str]] = []
         if self.generation == "2026" and response.header("vary") is None:
             front.append(("Vary", "Accept-Encoding"))
@@ -530,7 +512,7 @@ class FakeHuggingChat:
         return response
 
 
-def negotiated(req: Request, response: Response) -> Response:
+def negotiated(req: HandlerRequest, response: WireResponse) -> WireResponse:
     """A SvelteKit ``error()`` answer as the request's ``Accept`` negotiates it: JSON as built,
     or SvelteKit's HTML error page (head/70-74)."""
     if response.error_message is None or wants_json_error(req.headers.get("accept")):
