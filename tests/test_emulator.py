@@ -887,3 +887,15 @@ def test_cut_drops_the_connection_mid_body(fake: FakeHuggingChat) -> None:
     )
     assert status == 200 and not complete
     assert b"".join(chunks).count(b'"type":"stream"') == 2
+
+
+def test_slow_model_keeps_its_pace_for_scripted_replies() -> None:
+    from hfchat.testing.models import ReplyRequest, plan_reply
+
+    for scripted in (None, "a scripted reply"):
+        request = ReplyRequest(
+            generation="2026", model="fake/slow", prompt="go", scripted=scripted, slow_delay=0.5
+        )
+        assert plan_reply(request).token_delay == 0.5
+    echo = ReplyRequest(generation="2026", model="fake/echo", prompt="go", slow_delay=0.5)
+    assert plan_reply(echo).token_delay == 0.0

@@ -382,6 +382,8 @@ def plan_reply(req: ReplyRequest) -> Reply:
         reply.pre.extend(_exa_updates(req.prompt))
         echo += CITATIONS
 
+    if model == "fake/slow":  # its own pace, scripted replies included
+        reply.token_delay = req.slow_delay
     if req.scripted is not None:
         text = req.scripted
     elif model == "fake/reasoner":
@@ -407,7 +409,6 @@ def plan_reply(req: ReplyRequest) -> Reply:
     elif model == "fake/slow":
         reply.tokens = [f"tok{i} " for i in range(req.slow_tokens)]
         reply.text = "".join(reply.tokens)
-        reply.token_delay = req.slow_delay
         return reply
     elif (
         req.generation == "2024"
@@ -431,8 +432,6 @@ def plan_reply(req: ReplyRequest) -> Reply:
         text = "The calculator says: " + js_json([js_json(outputs)])
     else:
         text = echo
-    if model == "fake/slow":
-        reply.token_delay = req.slow_delay
     return _text_reply(req, text, reply)
 
 

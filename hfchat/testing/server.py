@@ -272,8 +272,6 @@ class HttpServer:
         self._server: asyncio.base_events.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
-        self._stopped = threading.Event()
-        self.stopping: asyncio.Event | None = None
 
     # lifecycle --------------------------------------------------------------------------------
 
@@ -300,7 +298,6 @@ class HttpServer:
                 with contextlib.suppress(Exception):
                     loop.run_until_complete(loop.shutdown_asyncgens())
                 loop.close()
-                self._stopped.set()
 
         self.loop = loop
         self._thread = threading.Thread(target=run, name=f"fake-huggingchat:{self.port}")
@@ -311,7 +308,6 @@ class HttpServer:
             raise failure[0]
 
     async def _open(self, sock: socket.socket) -> None:
-        self.stopping = asyncio.Event()
         self._server = await asyncio.start_server(self._on_connect, sock=sock)
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -328,8 +324,6 @@ class HttpServer:
         thread.join(timeout)
 
     async def _close(self) -> None:
-        if self.stopping is not None:
-            self.stopping.set()
         if self._server is not None:
             self._server.close()
         for writer in list(self._writers):
@@ -358,12 +352,6 @@ class HttpServer:
                 self._tasks.discard(task)
 
         asyncio.get_running_loop().create_task(run())
-
-    def call_soon(self, callback: Callable[[], Any]) -> None:
-        """Run ``callback`` on the server's event loop (thread-safe)."""
-        if self.loop is not None and not self.loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                self.loop.call_soon_threadsafe(callback)
 
     # connections ------------------------------------------------------------------------------
 
