@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import itertools
 import json
 import os
 import socket
@@ -99,10 +98,8 @@ def new_chat(fake: FakeHuggingChat, model: str = "fake/echo") -> tuple[Chat, str
 # --- lifecycle ---------------------------------------------------------------------------------
 
 
-def test_start_is_fast_and_stop_is_idempotent() -> None:
-    began = time.perf_counter()
-    emulator = FakeHuggingChat().start()
-    assert time.perf_counter() - began < 0.2
+def test_start_serves_at_once_and_stop_is_idempotent() -> None:
+    emulator = FakeHuggingChat().start()  # start-up time: benchmarks/emulator.py
     assert requests.get(emulator.base_url + "/healthcheck").text == "OK"
     port = emulator.port
     emulator.stop()
@@ -134,10 +131,8 @@ def test_stop_ends_stalled_streams_promptly() -> None:
     assert got_token.wait(5)
     other = requests.get(emulator.base_url + "/healthcheck", timeout=2)  # not blocked by the stall
     assert other.status_code == 200
-    began = time.perf_counter()
     emulator.stop()
-    thread.join(5)
-    assert time.perf_counter() - began < 2.0
+    thread.join(5)  # the stall had 30 s to go: the reader ends because stop dropped it
     assert outcome and not thread.is_alive()
 
 
@@ -418,24 +413,28 @@ def test_fault_truncated_final_malformed_huge(fake: FakeHuggingChat) -> None:
     assert len(huge) + 1 == 300_000 and json.loads(huge)["type"] == "stream"
 
 
+def between(lines: list[bytes], first: bytes, second: bytes) -> list[bytes]:
+    start = next(i for i, line in enumerate(lines) if first in line)
+    end = next(i for i, line in enumerate(lines) if second in line)
+    return lines[start + 1 : end]
+
+
 def test_fault_stall_sends_nothing() -> None:
-    with FakeHuggingChat(slow_delay=0.15, slow_tokens=4) as slow:
+    """A stall is silence (no keepAlive for 0.5 s, five keepAlive intervals); with
+    ``keep_alive=True`` it is a slow upstream that keeps the stream alive."""
+    with FakeHuggingChat(slow_delay=0.0, slow_tokens=4) as slow:
         chat, cid, root = new_chat(slow, "fake/slow")
-        slow.inject("stall", after_tokens=2, seconds=0.6)
-        r = chat.send(cid, {"inputs": "go", "id": root}, stream=True)
-        stamps: list[tuple[float, bytes]] = []
-        for line in r.iter_lines():
-            stamps.append((time.monotonic(), line))
-        gaps = [(b[0] - a[0], a[1], b[1]) for a, b in itertools.pairwise(stamps)]
-        longest = max(gaps)
-        assert longest[0] >= 0.55
-        assert b"tok2" in longest[2]  # the stall sat before the third token, keepAlive-free
-        assert any(b"keepAlive" in line for _, line in stamps)  # normal pauses still keep alive
-        slow.inject("stall", after_tokens=1, seconds=0.35, keep_alive=True)
-        r = chat.send(cid, {"inputs": "go", "id": chat.leaf(cid)}, stream=True)
-        stamps = [(time.monotonic(), line) for line in r.iter_lines()]
-        longest = max(b[0] - a[0] for a, b in itertools.pairwise(stamps))
-        assert longest < 0.3  # a keep-alive stall is a slow upstream, not silence
+        slow.inject("stall", after_tokens=2, seconds=0.5)
+        lines = chat.send(cid, {"inputs": "go", "id": root}).content.split(b"\n")
+        assert between(lines, b'"tok1', b'"tok2') == []
+        slow.inject("stall", after_tokens=1, seconds=0.5, keep_alive=True)
+        lines = chat.send(cid, {"inputs": "go", "id": chat.leaf(cid)}).content.split(b"\n")
+        assert between(lines, b'"tok0', b'"tok1')
+        assert all(b'"keepAlive"' in line for line in between(lines, b'"tok0', b'"tok1'))
+    with FakeHuggingChat(slow_delay=0.25, slow_tokens=2) as slow:  # normal pauses keep alive
+        chat, cid, root = new_chat(slow, "fake/slow")
+        lines = chat.send(cid, {"inputs": "go", "id": root}).content.split(b"\n")
+        assert any(b'"keepAlive"' in line for line in between(lines, b'"tok0', b'"tok1'))
 
 
 def test_fault_html_login(fake: FakeHuggingChat) -> None:
@@ -761,11 +760,14 @@ def test_share_2024_and_v2_share_read(fake: FakeHuggingChat, old: FakeHuggingCha
 # --- concurrency -------------------------------------------------------------------------------
 
 
-async def test_concurrent_streams_share_the_wall_clock() -> None:
-    with FakeHuggingChat(slow_tokens=20, slow_delay=0.01) as fake:
+async def test_concurrent_streams_run_together() -> None:
+    """100 streams at once all complete, and they run side by side: every stream has its first
+    token before any stream has its answer (each takes 1.5 s of pauses). Wall-time ratios:
+    benchmarks/emulator.py and benchmarks/concurrency.py."""
+    with FakeHuggingChat(slow_tokens=4, slow_delay=0.5) as fake:
         async with AsyncSession(max_clients=100) as s:
 
-            async def one() -> bytes:
+            async def one() -> tuple[bytes, float, float]:
                 r = await s.post(fake.base_url + "/conversation", json={"model": "fake/slow"})
                 cid = r.json()["conversationId"]
                 root = json.loads(r.json()["conversation"])["json"]["rootMessageId"]
@@ -775,17 +777,22 @@ async def test_concurrent_streams_share_the_wall_clock() -> None:
                     f"{fake.base_url}/conversation/{cid}",
                     multipart=mp,
                     headers={"Origin": fake.origin},
+                    stream=True,
                 )
-                return bytes(r.content)
+                body, first, done = b"", 0.0, 0.0
+                async for chunk in r.aiter_content():
+                    body += chunk
+                    if not first and b'"type":"stream"' in body:
+                        first = time.monotonic()
+                    if not done and b'"finalAnswer"' in body:
+                        done = time.monotonic()
+                await r.aclose()
+                return body, first, done
 
-            began = time.perf_counter()
-            await one()
-            single = time.perf_counter() - began
-            began = time.perf_counter()
-            bodies = await asyncio.gather(*(one() for _ in range(100)))
-            together = time.perf_counter() - began
-    assert all(final(b)["text"] == texts(b) for b in bodies)
-    assert together < max(15 * single, 3.0), (single, together)  # far below 100x one
+            results = await asyncio.gather(*(one() for _ in range(100)))
+    bodies = [body for body, _, _ in results]
+    assert all(final(b)["text"] == texts(b) == "tok0 tok1 tok2 tok3 " for b in bodies)
+    assert max(first for _, first, _ in results) < min(done for _, _, done in results)
 
 
 # --- the HTTP/1.1 layer ------------------------------------------------------------------------
