@@ -197,6 +197,17 @@ def test_command_line_serves_until_interrupted() -> None:
         assert proc.wait(5) == 0
 
 
+def test_command_line_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hfchat.testing.__main__ as command
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(command, "serve_forever", lambda *a, **kw: seen.update(kw))
+    command.main(["--port", "0", "--message-length", "50", "--messages-per-minute", "3"])
+    assert (seen["message_length"], seen["messages_per_minute"]) == (50, 3)
+    command.main(["--port", "0"])
+    assert (seen["message_length"], seen["messages_per_minute"]) == (2000, None)
+
+
 # --- sessions, origin, login -------------------------------------------------------------------
 
 
