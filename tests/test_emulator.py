@@ -917,3 +917,12 @@ def test_slow_model_keeps_its_pace_for_scripted_replies() -> None:
         assert plan_reply(request).token_delay == 0.5
     echo = ReplyRequest(generation="2026", model="fake/echo", prompt="go", slow_delay=0.5)
     assert plan_reply(echo).token_delay == 0.0
+
+
+def test_error_page_escapes_the_message_as_sveltekit_does() -> None:
+    from hfchat.testing.sveltekit import error_page
+
+    page = error_page(418, "a <b> & 'c'").decode()
+    assert "<title>a &lt;b> &amp; 'c'</title>" in page
+    assert "<h1>a &lt;b> &amp; 'c'</h1>" in page
+    assert '<span class="status">418</span>' in page

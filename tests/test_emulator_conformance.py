@@ -1064,3 +1064,18 @@ def test_stream_is_delivered_live() -> None:
         first = next(i for i, chunk in enumerate(reads) if b'"type":"stream"' in chunk)
         answer = next(i for i, chunk in enumerate(reads) if b'"finalAnswer"' in chunk)
         assert first < answer
+
+
+def test_old_errors_are_negotiated_too() -> None:
+    """v0.9.4 runs on SvelteKit as well: the same error() negotiation (v0.9.4/23 is the JSON
+    side, curl's ``*/*``)."""
+    with FakeHuggingChat(generation="2024", extensions=False) as fake:
+        chat = Chat(fake)
+        chat.create()
+        missing = "0123456789abcdef01234567"
+        r = chat.send(missing, {"inputs": "hi"}, headers={"Accept": CLIENT_ACCEPT})
+        assert (r.status_code, r.headers["content-type"]) == (404, "text/html; charset=utf-8")
+        assert r.content == error_page(404, "Conversation not found")
+        r, cap = chat.send(missing, {"inputs": "hi"}), capture("v0.9.4", "23-")
+        assert_like(r, cap)
+        assert r.content == cap.body
