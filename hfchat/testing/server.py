@@ -56,6 +56,9 @@ READ_SIZE = 1 << 16
 
 @dataclass
 class WireRequest:
+    """One request as it came off the wire: method, target and its decoded path and query,
+    headers by lower-case name, the whole body, and the addresses of both ends."""
+
     method: str
     target: str
     path: str
@@ -71,6 +74,11 @@ StreamBody = Callable[["ChunkSink"], Awaitable[None]]
 
 @dataclass
 class WireResponse:
+    """An answer to send: status, headers in order, and either a fixed ``body`` (with a
+    ``content-length``, or as one chunk when ``chunked``) or a live ``stream`` written through a
+    :class:`ChunkSink`. ``Date``, ``Connection``/``Keep-Alive`` and the framing headers are
+    added on the way out."""
+
     status: int
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
