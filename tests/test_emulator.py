@@ -926,3 +926,13 @@ def test_error_page_escapes_the_message_as_sveltekit_does() -> None:
     assert "<title>a &lt;b> &amp; 'c'</title>" in page
     assert "<h1>a &lt;b> &amp; 'c'</h1>" in page
     assert '<span class="status">418</span>' in page
+
+
+def test_tools_model_reads_a_history_sent_as_an_attachment() -> None:
+    from hfchat.testing.models import document_prompt, tools_text
+
+    history = "[user]\nHi\n\n[assistant]\nHello\n\n[tool result: lookup]\n42"
+    prompt = document_prompt([("cid-sha", "text/plain", history)], "Go on from the history.")
+    assert prompt.startswith('<document name="cid-sha" type="text/plain">\n[user]')
+    assert tools_text("", prompt) == tools_text("", history + "\n\nGo on from the history.")
+    assert tools_text("", prompt).startswith("The lookup result is: 42")

@@ -392,7 +392,7 @@ def plan_reply(req: ReplyRequest) -> Reply:
             reply.title_after_router = True
             reply.title_prefix = f"<think>{REASONING}</think>"
     elif model == "fake/tools":
-        text = tools_text(req.preprompt, unwrap_documents(req.prompt))
+        text = tools_text(req.preprompt, req.prompt)
     elif model == "fake/vision":
         text = f"{echo} [files: {req.n_files}]"
     elif model == "fake/file":
@@ -496,6 +496,7 @@ class _Filler:
 def tools_text(preprompt: str, prompt: str) -> str:
     """``fake/tools``: a tool call for the core's tool prompt, plain text for a tool result, a JSON
     object for a JSON instruction, else an echo."""
+    prompt = unwrap_documents(prompt)  # a folded history may come as a text attachment
     kind, last, question = _last_turn(prompt)
     if kind.startswith("tool result"):
         return f"The {kind[len('tool result') :].strip(': ') or 'tool'} result is: {last.strip()}"
