@@ -354,11 +354,11 @@ def test_fault_http(fake: FakeHuggingChat) -> None:
         fake.inject("cut", after_token=1)
 
 
-def test_fault_http_after_store(fake: FakeHuggingChat) -> None:
-    """``after_store=True``: the send stores its messages, then the gateway answers 504; the
+def test_fault_http_processed(fake: FakeHuggingChat) -> None:
+    """``processed=True``: the send stores its messages, then the gateway answers 504; the
     generation runs on unread and completes in the tree."""
     chat, cid, root = new_chat(fake)
-    fake.inject("http", status=504, after_store=True)
+    fake.inject("http", status=504, processed=True)
     gid = "0f7c1f40-6a55-4b0e-8b8a-3c1d2e4f5a60"
     r = chat.send(cid, {"inputs": "Hello there", "id": root, "generationId": gid})
     assert r.status_code == 504 and r.json()["message"] == "An error occurred"
@@ -369,7 +369,7 @@ def test_fault_http_after_store(fake: FakeHuggingChat) -> None:
     user, assistant = fake.conversations[cid]["messages"][1:]
     assert user["content"] == "Hello there" and assistant["generationId"] == gid
     # an answer refused before anything is stored stays a plain refusal
-    fake.inject("http", status=504, after_store=True)
+    fake.inject("http", status=504, processed=True)
     r = chat.send(cid, {"inputs": "x" * 2001, "id": root})
     assert r.status_code == 400
     assert len(fake.conversations[cid]["messages"]) == 3
@@ -377,6 +377,10 @@ def test_fault_http_after_store(fake: FakeHuggingChat) -> None:
     fake.inject("http", status=504)
     assert chat.send(cid, {"inputs": "again", "id": root}).status_code == 504
     assert len(fake.conversations[cid]["messages"]) == 3
+    # any route: a create that went through, its answer lost
+    fake.inject("http", status=502, route="create", processed=True)
+    r = chat.s.post(fake.base_url + "/conversation", json={"model": "fake/echo"})
+    assert r.status_code == 502 and len(fake.conversations) == 2
 
 
 @pytest.mark.parametrize("generation", ["2026", "2024"])

@@ -377,10 +377,10 @@ class FakeHuggingChat:
         rejection = self._hooks(req)
         if rejection is not None:
             return self._decorate(req, rejection, cookie=False, cors=False)
-        after_store: Fault | None = None
+        processed: Fault | None = None
         for fault in self.faults.take(record.route, ("http",)):
-            if fault["after_store"] and record.route == "post":
-                after_store = fault
+            if fault["processed"]:
+                processed = fault
                 break
             return self._decorate(req, negotiated(req, self._http_fault(fault)))
         handler, match, allowed = self.router.resolve(raw.method, req.path)
@@ -394,13 +394,14 @@ class FakeHuggingChat:
         else:
             req.match = match
             response = await handler(req)
-            if after_store is not None and response.stream is not None:
+        if processed is not None and response.status < 400:  # done, but the answer is lost
+            if response.stream is not None:
                 self._detach(response)
-                response = self._http_fault(after_store)
+            response = self._http_fault(processed)
         return self._decorate(req, negotiated(req, response))
 
     def _detach(self, response: WireResponse) -> None:
-        """Run a stored send's stream with nobody reading it (``http`` ``after_store``)."""
+        """Run a send's stream with nobody reading it (``http`` with ``processed=True``)."""
         stream, server = response.stream, self._server
         assert stream is not None and server is not None
 
