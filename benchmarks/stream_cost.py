@@ -1,13 +1,15 @@
-"""Streaming cost per token: the raw floor, the core clients, both adapters, framework floors.
+"""Streaming cost per token: the raw floors, the core clients, both adapters, framework floors.
 
 One answer of N tokens (default 20,000) from the emulator's fast model, the emulator running in
-its own process. For each variant: client process CPU time per token (median of the runs) and
-wall time. Ratios against the floors are what count:
+its own process. Every round runs every variant once, in turn, so that the machine's drift hits
+all of them alike; each ratio is computed within a round and the median of the per-round ratios is
+reported (a benchmark that runs one variant's repeats back to back reports noise as a result).
 
 * core (sync/async) vs the raw floor (curl_cffi POST, read lines, json.loads, strip padding);
-* each adapter vs (core + that framework's own fake streaming model with the same tokens).
+* each adapter vs (core + that framework's no-I/O floor), target ≤ 1.10, and vs (raw floor +
+  framework floor), the figure an independent replay measures.
 
-    python benchmarks/stream_cost.py [--tokens 20000] [--runs 5]
+    python benchmarks/stream_cost.py [--tokens 20000] [--rounds 7] [--only SUBSTRING]
 """
 
 from __future__ import annotations
@@ -136,13 +138,32 @@ def lc_astream(base: str, tokens: int) -> int:
 
 
 def lc_floor(base: str, tokens: int) -> int:
-    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-    from langchain_core.messages import AIMessage
+    from collections.abc import Iterator
 
-    # the framework's own fake streaming model; it splits content on spaces, one chunk a token
-    words = " ".join(["tok"] * ((tokens + 1) // 2))  # words and spaces: one chunk each
-    llm = GenericFakeChatModel(messages=iter([AIMessage(words)]))
-    return sum(1 for _ in llm.stream("go"))
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+    from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+
+    class FloorChatModel(BaseChatModel):
+        """No I/O: one ``ChatGenerationChunk(message=AIMessageChunk(content=t))`` per token."""
+
+        @property
+        def _llm_type(self) -> str:
+            return "floor"
+
+        def _generate(self, messages: list[BaseMessage], stop: Any = None, **kw: Any) -> Any:
+            return ChatResult(generations=[ChatGeneration(message=AIMessage("tok " * tokens))])
+
+        def _stream(
+            self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+        ) -> Iterator[ChatGenerationChunk]:
+            for _ in range(tokens):
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content="tok "))
+                if run_manager is not None:
+                    run_manager.on_llm_new_token("tok ", chunk=chunk)
+                yield chunk
+
+    return sum(1 for _ in FloorChatModel().stream("go"))
 
 
 def li_stream(base: str, tokens: int) -> int:
@@ -214,7 +235,7 @@ VARIANTS: dict[str, Callable[[str, int], int]] = {
     "raw async floor (AsyncSession + json.loads)": raw_floor_async,
     "core sync": core_sync,
     "core async": core_async,
-    "LangChain floor (GenericFakeChatModel)": lc_floor,
+    "LangChain floor (no-I/O BaseChatModel)": lc_floor,
     "ChatHuggingChat.stream": lc_stream,
     "ChatHuggingChat.astream": lc_astream,
     "LlamaIndex floor (fake streaming LLM)": li_floor,
@@ -223,64 +244,85 @@ VARIANTS: dict[str, Callable[[str, int], int]] = {
 }
 
 
-def measure(
-    fn: Callable[[str, int], int], base: str, tokens: int, runs: int
-) -> tuple[float, float, int]:
-    cpu, wall, n = [], [], 0
-    fn(base, tokens)  # warm-up (imports, connection)
-    for _ in range(runs):
-        c0, w0 = time.process_time(), time.perf_counter()
-        n = fn(base, tokens)
-        cpu.append(time.process_time() - c0)
-        wall.append(time.perf_counter() - w0)
-    return statistics.median(cpu), statistics.median(wall), n
+def _cpu(fn: Callable[[str, int], int], base: str, tokens: int) -> tuple[float, float, int]:
+    c0, w0 = time.process_time(), time.perf_counter()
+    n = fn(base, tokens)
+    return time.process_time() - c0, time.perf_counter() - w0, n
+
+
+RAW, ARAW = "raw floor (curl_cffi + json.loads)", "raw async floor (AsyncSession + json.loads)"
+LCF, LIF = "LangChain floor (no-I/O BaseChatModel)", "LlamaIndex floor (fake streaming LLM)"
+# (label, numerator, [denominator terms], target)
+RATIOS: list[tuple[str, str, list[str], str]] = [
+    ("core sync / raw floor", "core sync", [RAW], "≤ 1.00"),
+    ("core async / raw async floor", "core async", [ARAW], "≤ 1.00"),
+    (
+        "ChatHuggingChat.stream / (core sync + LC floor)",
+        "ChatHuggingChat.stream",
+        ["core sync", LCF],
+        "≤ 1.10",
+    ),
+    (
+        "ChatHuggingChat.astream / (core async + LC floor)",
+        "ChatHuggingChat.astream",
+        ["core async", LCF],
+        "≤ 1.10",
+    ),
+    ("ChatHuggingChat.stream / (raw floor + LC floor)", "ChatHuggingChat.stream", [RAW, LCF], "—"),
+    (
+        "HuggingChatLLM.stream_chat / (core sync + LI floor)",
+        "HuggingChatLLM.stream_chat",
+        ["core sync", LIF],
+        "≤ 1.10",
+    ),
+    (
+        "HuggingChatLLM.astream_chat / (core async + LI floor)",
+        "HuggingChatLLM.astream_chat",
+        ["core async", LIF],
+        "≤ 1.10",
+    ),
+    (
+        "HuggingChatLLM.stream_chat / (raw floor + LI floor)",
+        "HuggingChatLLM.stream_chat",
+        [RAW, LIF],
+        "—",
+    ),
+]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tokens", type=int, default=20000)
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--only", default=None, help="substring of the variants to run")
     args = ap.parse_args()
-    results: dict[str, tuple[float, float, int]] = {}
+    chosen = {k: v for k, v in VARIANTS.items() if not args.only or args.only in k or "floor" in k}
+    rounds: list[dict[str, tuple[float, float, int]]] = []
     with emulator_process(fast_tokens=args.tokens) as base:
-        for name, fn in VARIANTS.items():
-            if args.only and args.only not in name:
-                continue
+        for name, fn in list(chosen.items()):  # warm-up: imports, connections
             try:
-                results[name] = measure(fn, base, args.tokens, args.runs)
+                fn(base, args.tokens)
             except ImportError as exc:
                 print(f"skipped {name}: {exc}")
-    print(f"\n{args.tokens} tokens, median of {args.runs} runs\n")
+                del chosen[name]
+        for _ in range(args.rounds):  # interleaved: every variant once per round
+            rounds.append({name: _cpu(fn, base, args.tokens) for name, fn in chosen.items()})
+    print(f"\n{args.tokens} tokens, {args.rounds} interleaved rounds (median per variant)\n")
     print("| variant | chunks | CPU µs/token | wall s |")
     print("|---|---:|---:|---:|")
-    for name, (cpu, wall, n) in results.items():
+    for name in chosen:
+        cpu = statistics.median(r[name][0] for r in rounds)
+        wall = statistics.median(r[name][1] for r in rounds)
+        n = rounds[-1][name][2]
         print(f"| {name} | {n} | {cpu / args.tokens * 1e6:.2f} | {wall:.3f} |")
-
-    def cpu_of(key: str) -> float | None:
-        return results[key][0] if key in results else None
-
-    floor = cpu_of("raw floor (curl_cffi + json.loads)")
-    print("\n| ratio | value | target |")
-    print("|---|---:|---:|")
-    afloor = cpu_of("raw async floor (AsyncSession + json.loads)")
-    for core, base_floor, label in (
-        ("core sync", floor, "raw floor"),
-        ("core async", afloor, "raw async floor"),
-    ):
-        c = cpu_of(core)
-        if base_floor and c:
-            print(f"| {core} / {label} | {c / base_floor:.2f} | ≤ 1.15 |")
-    pairs = [
-        ("ChatHuggingChat.stream", "core sync", "LangChain floor (GenericFakeChatModel)"),
-        ("ChatHuggingChat.astream", "core async", "LangChain floor (GenericFakeChatModel)"),
-        ("HuggingChatLLM.stream_chat", "core sync", "LlamaIndex floor (fake streaming LLM)"),
-        ("HuggingChatLLM.astream_chat", "core async", "LlamaIndex floor (fake streaming LLM)"),
-    ]
-    for adapter, core, fw in pairs:
-        a, c, f = cpu_of(adapter), cpu_of(core), cpu_of(fw)
-        if a and c and f:
-            print(f"| {adapter} / ({core} + floor) | {a / (c + f):.2f} | ≤ 1.15 |")
+    print("\n| ratio (median of per-round ratios) | value | spread | target |")
+    print("|---|---:|---:|---:|")
+    for label, num, den, target in RATIOS:
+        if num not in chosen or any(d not in chosen for d in den):
+            continue
+        per_round = [r[num][0] / sum(r[d][0] for d in den) for r in rounds]
+        lo, hi = min(per_round), max(per_round)
+        print(f"| {label} | {statistics.median(per_round):.2f} | {lo:.2f}–{hi:.2f} | {target} |")
 
 
 if __name__ == "__main__":

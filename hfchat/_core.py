@@ -134,10 +134,9 @@ class ActiveTurn:
             result.tool_calls = calls
             if calls:
                 result.text = text
-            else:
-                held = self.buffer.held_text
-                if held:
-                    out.append(TextDelta(held))
+            held = self.buffer.held_text
+            if held:
+                out.append(TextDelta(held))
         self.core.finish_turn(self, result)
         self.ended = True
         out.append(end)
@@ -622,7 +621,7 @@ class ClientCore:
             parent_id=plan.parent_id,
         )
         buffer = (
-            ToolCallBuffer({t.name for t in tools}) if tools and tool_choice != "none" else None
+            ToolCallBuffer(tools, forced=tool_choice) if tools and tool_choice != "none" else None
         )
         return ActiveTurn(plan, req, assembler, self, buffer)
 

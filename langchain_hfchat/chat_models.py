@@ -128,6 +128,9 @@ class ChatHuggingChat(BaseChatModel):
     """Allow sending the cookie over plain http to a host that is not loopback."""
     client_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Further keyword arguments for :func:`hfchat.client_pair`."""
+    structured_output_retries: int = Field(default=1, ge=0)
+    """Corrective follow-ups (in the same conversation) after a reply that is not valid
+    structured output, before ``with_structured_output`` raises ``OutputParserException``."""
 
     model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
 
@@ -369,9 +372,12 @@ class ChatHuggingChat(BaseChatModel):
         ``schema``: a pydantic class, a TypedDict or a JSON schema / OpenAI tool dict.
         ``method``: ``"function_calling"`` (a forced tool call, the default), ``"json_schema"``
         (the schema goes into the system prompt) or ``"json_mode"`` (any JSON object; describe
-        the shape in the prompt). ``include_raw``: return ``{"raw", "parsed",
-        "parsing_error"}``. Parse failures raise ``OutputParserException``. ``strict`` is
-        accepted and ignored (the server cannot enforce a schema).
+        the shape in the prompt). Replies are read tolerantly (a tool call in any shape the
+        core knows, JSON bare, fenced, in prose or almost JSON); a reply that still does not fit
+        gets ``structured_output_retries`` corrective follow-ups in the same conversation, then
+        raises ``OutputParserException``. ``include_raw``: return ``{"raw", "parsed",
+        "parsing_error"}`` instead of raising. ``strict`` is accepted and ignored (the server
+        cannot enforce a schema).
         """
         if kwargs:
             raise ValueError(f"unsupported arguments: {sorted(kwargs)}")

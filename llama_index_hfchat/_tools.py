@@ -2,7 +2,8 @@
 
 Tool calling is emulated through the prompt by the core (:mod:`hfchat.tools`); this module only
 translates: ``BaseTool`` → :class:`hfchat.ToolSpec`, LlamaIndex's ``tool_required`` /
-``tool_choice`` → the core's ``tool_choice``, and ``ToolCallBlock``s back → ``ToolSelection``s.
+``tool_choice`` → the core's ``tool_choice`` (normalised by the core), and ``ToolCallBlock``s
+back → ``ToolSelection``s.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.base.llms.types import ChatResponse, ToolCallBlock
 from llama_index.core.llms.llm import ToolSelection
 
-from hfchat.tools import ToolSpec
+from hfchat.tools import ToolSpec, normalize_tool_choice, parse_arguments, spec_from_openai
 
-from ._messages import _arguments, tool_call_from_openai
+from ._messages import tool_call_from_openai
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
@@ -27,12 +28,7 @@ def _spec(tool: Any) -> ToolSpec:
     if isinstance(tool, ToolSpec):
         return tool
     if isinstance(tool, dict):  # an OpenAI tool dict
-        fn = tool.get("function", tool)
-        return ToolSpec(
-            str(fn["name"]),
-            str(fn.get("description") or ""),
-            dict(fn.get("parameters") or {"type": "object", "properties": {}}),
-        )
+        return spec_from_openai(tool)
     meta = tool.metadata
     return ToolSpec(meta.get_name(), meta.description or "", meta.get_parameters_dict())
 
@@ -42,25 +38,16 @@ def to_tool_specs(tools: Sequence[BaseTool | ToolSpec | dict[str, Any]] | None) 
     return [_spec(t) for t in tools or ()]
 
 
-def resolve_tool_choice(tool_choice: Any = None, tool_required: bool = False) -> str:
-    """``"auto"``, ``"required"``, ``"none"`` or a tool name, from LlamaIndex's arguments.
+def resolve_tool_choice(
+    tool_choice: Any = None, tool_required: bool = False, names: Sequence[str] | None = None
+) -> str:
+    """``"auto"``, ``"required"``, ``"none"`` or a tool name, from LlamaIndex's arguments
+    (:func:`hfchat.tools.normalize_tool_choice`; ``names``: the bound tools, when known).
 
     ``tool_choice`` may be one of those strings, ``"any"``, or an OpenAI-style
     ``{"type": "function", "function": {"name": ...}}``.
     """
-    if isinstance(tool_choice, dict):
-        fn = tool_choice.get("function")
-        name = fn.get("name") if isinstance(fn, dict) else tool_choice.get("name")
-        if isinstance(name, str) and name:
-            return name
-        tool_choice = tool_choice.get("type")
-    if isinstance(tool_choice, str) and tool_choice:
-        if tool_choice == "any":
-            return "required"
-        if tool_choice == "auto" and tool_required:
-            return "required"
-        return tool_choice
-    return "required" if tool_required else "auto"
+    return normalize_tool_choice(tool_choice, names, required=tool_required)
 
 
 def tool_selections(response: ChatResponse) -> list[ToolSelection]:
@@ -71,7 +58,7 @@ def tool_selections(response: ChatResponse) -> list[ToolSelection]:
             ToolSelection(
                 tool_id=b.tool_call_id or b.tool_name,
                 tool_name=b.tool_name,
-                tool_kwargs=_arguments(b.tool_kwargs),
+                tool_kwargs=parse_arguments(b.tool_kwargs) or {},
             )
             for b in blocks
         ]

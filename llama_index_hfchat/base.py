@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncGenerator, Generator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from llama_index.core.base.llms.generic_utils import (
     achat_to_completion_decorator,
@@ -30,16 +30,23 @@ from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.types import PydanticProgramMode
+from pydantic import BaseModel
 from typing_extensions import Self
 
 import hfchat
 
 from ._messages import to_core_messages
 from ._responses import TurnChunks, response_from_result
+from ._structured import StructuredCall
 from ._tools import resolve_tool_choice, to_tool_specs, tool_selections
 
 if TYPE_CHECKING:
+    from llama_index.core.program.utils import FlexibleModel
+    from llama_index.core.prompts import PromptTemplate
     from llama_index.core.tools.types import BaseTool
+
+Model = TypeVar("Model", bound=BaseModel)
 
 __all__ = ["HuggingChatLLM"]
 
@@ -135,6 +142,14 @@ class HuggingChatLLM(FunctionCallingLLM):
     )
     num_output: int = Field(
         default=DEFAULT_NUM_OUTPUT, gt=0, description="Answer length assumed, in tokens."
+    )
+    structured_output_retries: int = Field(
+        default=1,
+        ge=0,
+        description=(
+            "Corrective follow-ups (same conversation) after a reply that is not valid "
+            "structured output, before structured_predict raises StructuredOutputError."
+        ),
     )
 
     _client: hfchat.HuggingChatClient | None = PrivateAttr(default=None)
@@ -401,6 +416,83 @@ class HuggingChatLLM(FunctionCallingLLM):
         if not selections and error_on_no_tool_call:
             raise ValueError("Expected at least one tool call, but got 0 tool calls.")
         return selections
+
+    # -- structured output -------------------------------------------------------------------------
+    def _structured(self, output_cls: type[Model], prompt: Any, prompt_args: Any) -> Any:
+        """A :class:`StructuredCall` when the adapter reads the output itself (the default and
+        function program modes), else None (LlamaIndex's own program runs)."""
+        if self.pydantic_program_mode not in (
+            PydanticProgramMode.DEFAULT,
+            PydanticProgramMode.FUNCTION,
+        ):
+            return None
+        messages = self._get_messages(prompt, **prompt_args)
+        return StructuredCall(output_cls, messages, self.structured_output_retries)
+
+    def structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """``output_cls`` from the model: the class is offered as a forced tool, the reply read
+        tolerantly (tool call in any known shape, or the JSON itself, fenced, in prose or almost
+        JSON); ``structured_output_retries`` corrective follow-ups, then
+        :class:`hfchat.tools.StructuredOutputError` (a ``ValueError``)."""
+        call = self._structured(output_cls, prompt, prompt_args)
+        if call is None:
+            return super().structured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
+        return call.run(self.chat, llm_kwargs)  # type: ignore[no-any-return]
+
+    async def astructured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """Async :meth:`structured_predict`."""
+        call = self._structured(output_cls, prompt, prompt_args)
+        if call is None:
+            return await super().astructured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
+        return await call.arun(self.achat, llm_kwargs)  # type: ignore[no-any-return]
+
+    def stream_structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Generator[Model | FlexibleModel, None, None]:
+        """:meth:`structured_predict` as a stream: the checked object, once."""
+        call = self._structured(output_cls, prompt, prompt_args)
+        if call is None:
+            return super().stream_structured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
+
+        def gen() -> Generator[Model | FlexibleModel, None, None]:
+            yield call.run(self.chat, llm_kwargs)
+
+        return gen()
+
+    async def astream_structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> AsyncGenerator[Model | FlexibleModel, None]:
+        """Async :meth:`stream_structured_predict`."""
+        call = self._structured(output_cls, prompt, prompt_args)
+        if call is None:
+            return await super().astream_structured_predict(
+                output_cls, prompt, llm_kwargs, **prompt_args
+            )
+
+        async def gen() -> AsyncGenerator[Model | FlexibleModel, None]:
+            yield await call.arun(self.achat, llm_kwargs)
+
+        return gen()
 
 
 def _keep_first_tool_call(response: ChatResponse) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..tools import parse_json_prompt, parse_tool_prompt
+from .tool_models import TOOL_FAMILIES, family_text
 from .wire import UNDEFINED, js_json
 
 __all__ = [
@@ -92,6 +93,7 @@ MODELS: tuple[ModelSpec, ...] = (
     ),
     ModelSpec("fake/broken", "Always 500", legacy_tools=False),
     ModelSpec("fake/limited", "Always 429", legacy_tools=False),
+    *(ModelSpec(mid, desc, supports_tools=True) for mid, (desc, _) in TOOL_FAMILIES.items()),
 )
 
 
@@ -393,6 +395,8 @@ def plan_reply(req: ReplyRequest) -> Reply:
             reply.title_prefix = f"<think>{REASONING}</think>"
     elif model == "fake/tools":
         text = tools_text(req.preprompt, req.prompt)
+    elif model in TOOL_FAMILIES:
+        text = family_text(model, tools_text(req.preprompt, req.prompt), req.prompt)
     elif model == "fake/vision":
         text = f"{echo} [files: {req.n_files}]"
     elif model == "fake/file":

@@ -74,3 +74,23 @@ def test_langgraph_prebuilt_react_agent(fake: FakeHuggingChat, make_llm: MakeLLM
     for step in agent.stream({"messages": [("user", "Weather in Paris?")]}, stream_mode="values"):
         messages = step["messages"]
     _check_round(fake, messages)
+
+
+HERMES_CALL = (
+    "Let me check.\n<tool_call>\n"
+    + json.dumps({"name": "get_weather", "arguments": {"city": "Paris"}})
+    + "\n</tool_call>"
+)
+
+
+def test_create_agent_tool_round_on_a_hermes_shaped_call(
+    fake: FakeHuggingChat, make_llm: MakeLLM
+) -> None:
+    fake.script(HERMES_CALL, ANSWER)
+    agent = create_agent(
+        make_llm(), tools=[get_weather, get_time], system_prompt="You are a weather bot."
+    )
+    result = agent.invoke({"messages": [{"role": "user", "content": "Weather in Paris?"}]})
+    _check_round(fake, result["messages"])
+    call_message = result["messages"][1]
+    assert isinstance(call_message, AIMessage) and call_message.content == "Let me check."

@@ -231,16 +231,16 @@ def test_final_chunk_carries_tool_calls_and_metadata() -> None:
     ("choice", "expected"),
     [
         (None, None),
-        (False, None),
-        (True, "any"),
+        (False, "auto"),
+        (True, "required"),
         ("auto", "auto"),
         ("none", "none"),
-        ("any", "any"),
-        ("required", "any"),
+        ("any", "required"),
+        ("required", "required"),
         ("add", "add"),
         ({"type": "function", "function": {"name": "add"}}, "add"),
         ({"type": "tool", "name": "sub"}, "sub"),
-        ({"type": "any"}, "any"),
+        ({"type": "any"}, "required"),
     ],
 )
 def test_tool_choice_forms(choice: object, expected: str | None) -> None:

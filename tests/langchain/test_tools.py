@@ -208,3 +208,81 @@ def test_invalid_pydantic_v1_output_is_an_output_parser_exception(
     fake.script(call_json("Point", x="not a number"))
     with pytest.raises(OutputParserException):
         make_llm().with_structured_output(Point).invoke("a point")
+
+
+# -- tolerant structured output, the corrective follow-up, the loud failure ----------------------
+
+ADA = {"name": "Ada", "age": 36}
+TOLERATED = {
+    "prose": 'Sure! Here is the person: {"name": "Ada", "age": 36}. Anything else?',
+    "fenced": 'Here you go:\n```json\n{"name": "Ada", "age": 36}\n```',
+    "repaired": "{'name': 'Ada', 'age': '36',}",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(TOLERATED))
+@pytest.mark.parametrize("method", ["function_calling", "json_schema", "json_mode"])
+def test_structured_output_reads_prose_fenced_and_repaired_replies(
+    fake: FakeHuggingChat, make_llm: MakeLLM, shape: str, method: str
+) -> None:
+    fake.script(TOLERATED[shape])
+    structured = make_llm().with_structured_output(Person, method=method)  # type: ignore[arg-type]
+    assert structured.invoke("Ada is 36") == Person(**ADA)
+    assert len(sent_inputs(fake)) == 1  # no follow-up was needed
+
+
+def test_structured_output_reads_a_family_shaped_call(
+    fake: FakeHuggingChat, make_llm: MakeLLM
+) -> None:
+    fake.script(
+        '<tool_call>\n{"name": "PersonDict", "arguments": {"name": "Ada", "age": "36"}}\n'
+        "</tool_call>"
+    )
+    assert make_llm().with_structured_output(PersonDict).invoke("Ada") == ADA
+
+
+def _follow_ups(fake: FakeHuggingChat) -> list[str]:
+    return [i for i in sent_inputs(fake) if i.startswith("Your last reply could not be used")]
+
+
+@pytest.mark.parametrize("method", ["function_calling", "json_schema", "json_mode"])
+async def test_one_corrective_follow_up_in_the_same_conversation_fixes_the_reply(
+    fake: FakeHuggingChat, make_llm: MakeLLM, method: str
+) -> None:
+    fake.script("I think Ada is thirty-six.", json.dumps(ADA))
+    structured = make_llm().with_structured_output(Person, method=method)  # type: ignore[arg-type]
+    assert await structured.ainvoke("Ada is 36") == Person(**ADA)
+    assert len(_follow_ups(fake)) == 1
+    assert len(fake.conversations) == 1  # the follow-up continued the same conversation
+
+
+@pytest.mark.parametrize("include_raw", [False, True])
+def test_structured_output_fails_loudly_after_the_follow_up(
+    fake: FakeHuggingChat, make_llm: MakeLLM, include_raw: bool
+) -> None:
+    fake.script("I would rather not say.", "Still prose, sorry.", json.dumps(ADA))
+    structured = make_llm().with_structured_output(Person, include_raw=include_raw)
+    if include_raw:
+        result = structured.invoke("Who is Ada?")
+        assert result["parsed"] is None
+        assert isinstance(result["parsing_error"], OutputParserException)
+        assert result["raw"].content == "Still prose, sorry."
+    else:
+        with pytest.raises(OutputParserException, match="not valid structured output"):
+            structured.invoke("Who is Ada?")
+    posts = sent_inputs(fake)
+    assert len(posts) == 2 and len(_follow_ups(fake)) == 1  # exactly one follow-up, then stop
+    assert "Person" in posts[1]
+    assert len(fake.conversations) == 1
+
+
+def test_structured_output_retries_can_be_turned_off(
+    fake: FakeHuggingChat, make_llm: MakeLLM
+) -> None:
+    fake.script("prose only", json.dumps(ADA))
+    structured = make_llm(structured_output_retries=0).with_structured_output(
+        Person, method="json_mode"
+    )
+    with pytest.raises(OutputParserException):
+        structured.invoke("Ada")
+    assert len(sent_inputs(fake)) == 1

@@ -253,3 +253,72 @@ async def test_agent_memory_keeps_thinking_out_of_the_prompt(
     assert any(isinstance(b, ThinkingBlock) for b in first.response.blocks)
     await agent.run("hello again", ctx=ctx)
     assert all("secret plan" not in (p.data["inputs"] or "") for p in posts(fake))
+
+
+# -- tolerant structured output, the corrective follow-up, the loud failure ----------------------
+
+TOLERATED = {
+    "prose": "Sure: " + json.dumps(ALBUM) + " - a classic.",
+    "fenced": "```json\n" + json.dumps(ALBUM) + "\n```",
+    "repaired": "{'name': 'Abbey Road', 'artist': 'The Beatles', 'year': '1969',}",
+    "hermes": "<tool_call>\n"
+    + json.dumps({"name": "Album", "arguments": ALBUM})
+    + "\n</tool_call>",
+}
+
+
+def _follow_ups(fake: FakeHuggingChat) -> list[str]:
+    return [
+        p.data["inputs"]
+        for p in posts(fake)
+        if p.data["inputs"].startswith("Your last reply could not be used")
+    ]
+
+
+@pytest.mark.parametrize("shape", sorted(TOLERATED))
+def test_structured_predict_reads_tolerated_replies(
+    llm: HuggingChatLLM, fake: FakeHuggingChat, shape: str
+) -> None:
+    fake.script(TOLERATED[shape])
+    assert llm.structured_predict(Album, PROMPT, title="Abbey Road") == Album(**ALBUM)
+    assert _follow_ups(fake) == []
+
+
+async def test_structured_predict_follows_up_once_in_the_same_conversation(
+    llm: HuggingChatLLM, fake: FakeHuggingChat
+) -> None:
+    fake.script("It is a Beatles album from 1969.", call("Album", **ALBUM))
+    album = await llm.astructured_predict(Album, PROMPT, title="Abbey Road")
+    assert album == Album(**ALBUM)
+    assert len(_follow_ups(fake)) == 1 and len(creates(fake)) == 1
+
+
+def test_structured_predict_fails_loudly_after_the_follow_up(
+    llm: HuggingChatLLM, fake: FakeHuggingChat
+) -> None:
+    from hfchat.tools import StructuredOutputError
+
+    fake.script("No idea.", "Still no idea.", call("Album", **ALBUM))
+    with pytest.raises(StructuredOutputError) as info:
+        llm.structured_predict(Album, PROMPT, title="Abbey Road")
+    assert isinstance(info.value, ValueError) and info.value.raw_text == "Still no idea."
+    assert len(posts(fake)) == 2 and len(_follow_ups(fake)) == 1
+    assert len(creates(fake)) == 1
+
+
+def test_structured_llm_fails_loudly_too(llm: HuggingChatLLM, fake: FakeHuggingChat) -> None:
+    from hfchat.tools import StructuredOutputError
+
+    fake.script("Nope.", "Nope again.")
+    with pytest.raises(StructuredOutputError):  # never a silent None
+        llm.as_structured_llm(Album).chat([ChatMessage(role="user", content="Abbey Road")])
+    assert len(_follow_ups(fake)) == 1
+
+
+def test_structured_output_retries_can_be_turned_off(make_llm: Any, fake: FakeHuggingChat) -> None:
+    fake.script("No idea.", call("Album", **ALBUM))
+    from hfchat.tools import StructuredOutputError
+
+    with pytest.raises(StructuredOutputError):
+        make_llm(structured_output_retries=0).structured_predict(Album, PROMPT, title="x")
+    assert len(posts(fake)) == 1
