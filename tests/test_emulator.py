@@ -940,3 +940,21 @@ def test_tools_model_reads_a_history_sent_as_an_attachment() -> None:
     assert prompt.startswith('<document name="cid-sha" type="text/plain">\n[user]')
     assert tools_text("", prompt) == tools_text("", history + "\n\nGo on from the history.")
     assert tools_text("", prompt).startswith("The lookup result is: 42")
+
+
+def test_http_10_peer_gets_a_close_delimited_stream(fake: FakeHuggingChat) -> None:
+    chat, cid, root = new_chat(fake)
+    content_type, body = multipart({"inputs": "Hello there", "id": root})
+    head = (
+        f"POST /conversation/{cid} HTTP/1.0\r\nHost: {fake.host}\r\nOrigin: {fake.origin}\r\n"
+        f"Cookie: hf-chat={chat.s.cookies.get('hf-chat')}\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    with socket.create_connection((fake.host, fake.port), timeout=5) as sock:
+        sock.sendall(head.encode() + body)
+        raw = b""
+        while data := sock.recv(65536):
+            raw += data
+    headers, _, payload = raw.partition(b"\r\n\r\n")
+    assert b"transfer-encoding" not in headers.lower()
+    assert final(payload)["text"] == ECHO_HELLO  # plain lines, no chunk sizes among them

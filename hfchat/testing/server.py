@@ -106,8 +106,9 @@ class ChunkSink:
 
     HOLD_LIMIT = 1 << 16
 
-    def __init__(self, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, writer: asyncio.StreamWriter, framed: bool = True) -> None:
         self._writer = writer
+        self._framed = framed  # False for an HTTP/1.0 peer: the body ends with the connection
         self.splitter: Any = None  # an object with ``split(bytes)`` and ``flush()``
         self.closed = False
         self.aborted = False
@@ -119,7 +120,7 @@ class ChunkSink:
         # chunk, which tripled the emulator's CPU per token (it shares the machine with the
         # client being measured). h11 still sends the head and the terminating chunk and keeps
         # the connection's state; a chunked body's framing carries no state for it to track.
-        frame = b"%x\r\n%s\r\n" % (len(piece), piece)
+        frame = b"%x\r\n%s\r\n" % (len(piece), piece) if self._framed else piece
         self._held.append(frame)
         self._held_size += len(frame)
 
@@ -520,7 +521,7 @@ class HttpServer:
         if streamed:
             writer.write(head)
             await writer.drain()
-            sink = ChunkSink(writer)
+            sink = ChunkSink(writer, framed=conn.their_http_version == b"1.1")
             assert response.stream is not None
             await response.stream(sink)
             await sink.flush(final=True)
