@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .faults import Fault, FaultBook
+from .forms import Part, parse_cookies, parse_multipart
 from .handlers import (
     NO_ACCESS,
     HandlerRequest,
@@ -34,16 +35,7 @@ from .handlers import (
     server_error,
 )
 from .login_pages import install as install_login_pages
-from .server import (
-    DetachedSink,
-    HttpServer,
-    Part,
-    Router,
-    WireRequest,
-    WireResponse,
-    parse_cookies,
-    parse_multipart,
-)
+from .server import DetachedSink, HttpServer, Router, WireRequest, WireResponse
 from .state import Store
 from .sveltekit import error_page, wants_json_error
 from .wire import http_date, js_json

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .faults import STREAM_FAULTS
+from .forms import Part
 from .models import (
     ReplyRequest,
     document_prompt,
@@ -29,7 +30,7 @@ from .models import (
     plan_reply,
     v2_model,
 )
-from .server import Part, Router, WireRequest, WireResponse
+from .server import Router, WireRequest, WireResponse
 from .state import Conversation, Generation, Session, StoredFile, TreeError
 from .stream import StreamRun, Turn, stored_title
 from .views import (
