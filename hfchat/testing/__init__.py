@@ -11,16 +11,23 @@ deterministic fake models, scripted replies and injectable faults::
         ...  # point a client at fake.base_url
 
 Pytest fixtures: ``huggingchat_emulator`` (2026) and ``huggingchat_emulator_2024`` in
-``hfchat.testing.pytest_plugin``.
+``hfchat.testing.pytest_plugin``. Extra routes: ``fake.register_route(method, regex, handler)``
+with ``async def handler(request: HandlerRequest) -> WireResponse`` (helpers
+:func:`text_response`, :func:`json_response`, :func:`message_error`). Login pages:
+:func:`login_pages`. A :class:`ManualClock` drives the per-minute limit without waiting.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .clock import ManualClock
 from .emulator import FakeHuggingChat, RecordedRequest, register_extension, serve_forever
 from .faults import FAULT_NAMES, FAULT_OPTIONS, ROUTES, Fault
+from .handlers import HandlerRequest, json_response, message_error, text_response
+from .login_pages import LoginPages, login_pages
 from .models import MODELS, ModelSpec
+from .server import WireResponse
 
 __all__ = [
     "FAULT_NAMES",
@@ -29,13 +36,21 @@ __all__ = [
     "ROUTES",
     "FakeHuggingChat",
     "Fault",
+    "HandlerRequest",
+    "LoginPages",
+    "ManualClock",
     "ModelSpec",
     "RecordedRequest",
+    "WireResponse",
     "huggingchat_emulator",
     "huggingchat_emulator_2024",
+    "json_response",
+    "login_pages",
+    "message_error",
     "model_ids",
     "register_extension",
     "serve_forever",
+    "text_response",
 ]
 
 

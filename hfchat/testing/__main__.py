@@ -1,6 +1,7 @@
 """Command line: serve the emulator until Ctrl-C.
 
-``python -m hfchat.testing --port N [--generation 2024] [--base-path /chat] [--require-login]``
+``python -m hfchat.testing --port N [--generation 2024] [--base-path /chat] [--require-login]
+[--token-delay S] [--message-length N] [--messages-per-minute N]``
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--base-path", default="", help='e.g. "/chat" like huggingface.co/chat')
     parser.add_argument("--require-login", action="store_true", help="writes need a login")
     parser.add_argument("--token-delay", type=float, default=0.0, help="seconds between tokens")
+    parser.add_argument(
+        "--message-length", type=int, default=2000, help="messageLength: most UTF-16 units"
+    )
+    parser.add_argument(
+        "--messages-per-minute", type=int, default=None, help="messagesPerMinute (none: no limit)"
+    )
     args = parser.parse_args(argv)
     serve_forever(
         args.port,
@@ -30,6 +37,8 @@ def main(argv: list[str] | None = None) -> None:
         base_path=args.base_path,
         require_login=args.require_login,
         token_delay=args.token_delay,
+        message_length=args.message_length,
+        messages_per_minute=args.messages_per_minute,
         ready=lambda fake: print(
             f"HuggingChat emulator ({fake.generation}) serving at {fake.base_url}", flush=True
         ),

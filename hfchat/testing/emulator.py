@@ -8,8 +8,6 @@ session from the ``hf-chat`` cookie → Origin rule for form posts (403) → log
 from __future__ import annotations
 
 import contextlib
-import importlib
-import importlib.util
 import json
 import logging
 import threading
@@ -24,9 +22,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .faults import Fault, FaultBook
-from .routes import (
+from .forms import Part, parse_cookies, parse_multipart
+from .handlers import (
     NO_ACCESS,
-    Request,
+    HandlerRequest,
     install,
     json_response,
     message_error,
@@ -35,8 +34,10 @@ from .routes import (
     route_kind,
     server_error,
 )
-from .server import HttpServer, Part, RawRequest, Response, Router, parse_cookies, parse_multipart
+from .login_pages import install as install_login_pages
+from .server import DetachedSink, HttpServer, Router, WireRequest, WireResponse
 from .state import Store
+from .sveltekit import error_page, wants_json_error
 from .wire import http_date, js_json
 
 __all__ = ["FakeHuggingChat", "RecordedRequest", "register_extension", "serve_forever"]
@@ -45,6 +46,7 @@ log = logging.getLogger("hfchat.testing")
 
 COOKIE = "hf-chat"
 COOKIE_MAX_AGE = 14 * 24 * 3600
+RATE_WINDOW = 60.0  # chat-ui's message events expire after a minute
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain")
 LOGIN_EXEMPT = ("/login", "/logout", "/admin", "/settings")
 CORS = [
@@ -58,30 +60,13 @@ LOGIN_PAGE = (
     '<input name="username"><input name="password" type="password">'
     '<button type="submit">Login</button></form></body></html>'
 )
-_ADDON_MODULES = ("login",)
 _EXTENSIONS: list[Callable[[FakeHuggingChat], None]] = []
-_addons_loaded = False
 
 
 def register_extension(callback: Callable[[FakeHuggingChat], None]) -> None:
-    """Run ``callback(fake)`` for every emulator created from now on (e.g. to add routes).
-
-    A sibling module ``hfchat.testing.login`` is imported automatically before the first
-    emulator is built, so it can call this at import time.
-    """
+    """Run ``callback(fake)`` for every emulator created from now on (e.g. to add routes)."""
     if callback not in _EXTENSIONS:
         _EXTENSIONS.append(callback)
-
-
-def _load_addons() -> None:
-    global _addons_loaded
-    if _addons_loaded:
-        return
-    _addons_loaded = True
-    for name in _ADDON_MODULES:
-        module = f"{__package__}.{name}"
-        if importlib.util.find_spec(module) is not None:
-            importlib.import_module(module)
 
 
 @dataclass
@@ -112,7 +97,8 @@ class FakeHuggingChat:
     ``messageLength`` limit, UTF-16 units), ``messages_per_minute`` (``None`` = no limit),
     ``extensions=False`` for plain chat-ui routes only (no add-ons such as the login pages, so
     ``/login`` fails like a server without OpenID), ``max_requests`` (how many recent requests
-    :attr:`requests` keeps).
+    :attr:`requests` keeps), ``clock`` (a monotonic ``() -> seconds`` for the per-minute
+    limit; a :class:`~hfchat.testing.clock.ManualClock` lets a test skip the 60 s).
     """
 
     def __init__(
@@ -131,6 +117,7 @@ class FakeHuggingChat:
         messages_per_minute: int | None = None,
         extensions: bool = True,
         max_requests: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if generation not in ("2026", "2024"):
             raise ValueError("generation must be '2026' or '2024'")
@@ -147,6 +134,8 @@ class FakeHuggingChat:
         self.slow_delay = slow_delay
         self.message_length = message_length
         self.messages_per_minute = messages_per_minute
+        self.clock = clock
+        self._message_events: deque[tuple[float, str, str]] = deque()
         self.store = Store()
         self.faults = FaultBook()
         self.router = Router()
@@ -158,7 +147,7 @@ class FakeHuggingChat:
         self._titles: deque[str] = deque()
         self._server: HttpServer | None = None
         if extensions:
-            _load_addons()
+            install_login_pages(self)
             for extension in list(_EXTENSIONS):
                 extension(self)
 
@@ -272,22 +261,30 @@ class FakeHuggingChat:
 
     def register_route(self, method: str, path_regex: str, handler: Any) -> None:
         """Add a route (full-match regex on the path without base path); it wins over
-        built-ins. ``handler`` is ``async (routes.Request) -> server.Response``."""
+        built-ins. ``handler`` is ``async (HandlerRequest) -> WireResponse``."""
         self.router.register(method, path_regex, handler)
 
-    def count_message(self, session: Any) -> bool:
-        """Record a message POST for the per-minute limit; False when over the limit."""
+    def count_message(self, session: Any, ip: str = "") -> bool:
+        """Record a message POST for the per-minute limit; False when over the limit.
+
+        As chat-ui does: the attempt is recorded *before* the count (refused attempts count too,
+        so an early retry prolongs the block), and the count is the larger of the session's
+        (user's) and the client IP's events of the last 60 s of :attr:`clock`."""
         if self.messages_per_minute is None:
             return True
-        stamp = time.monotonic()
+        stamp = self.clock()
         with self.store.lock:
-            recent = [t for t in session.message_times if stamp - t < 60] + [stamp]
-            session.message_times = recent
-            return len(recent) <= self.messages_per_minute
+            events = self._message_events
+            while events and stamp - events[0][0] >= RATE_WINDOW:
+                events.popleft()
+            events.append((stamp, session.owner, ip))
+            by_owner = sum(1 for _, owner, _ in events if owner == session.owner)
+            by_ip = sum(1 for _, _, address in events if address == ip)
+            return max(by_owner, by_ip) <= self.messages_per_minute
 
     # request handling -------------------------------------------------------------------------
 
-    async def _dispatch(self, raw: RawRequest) -> Response:
+    async def _dispatch(self, raw: WireRequest) -> WireResponse:
         path = self._strip_base(raw.path)
         parts = parse_multipart(raw.body, raw.headers.get("content-type", ""))
         record = self._record(raw, path, parts)
@@ -307,7 +304,7 @@ class FakeHuggingChat:
         return None
 
     def _record(
-        self, raw: RawRequest, path: str | None, parts: list[Part] | None
+        self, raw: WireRequest, path: str | None, parts: list[Part] | None
     ) -> RecordedRequest:
         data: Any = None
         files: list[dict[str, str]] = []
@@ -346,10 +343,10 @@ class FakeHuggingChat:
         return record
 
     async def _respond(
-        self, raw: RawRequest, record: RecordedRequest, path: str | None, parts: list[Part] | None
-    ) -> Response:
+        self, raw: WireRequest, record: RecordedRequest, path: str | None, parts: list[Part] | None
+    ) -> WireResponse:
         session, new_session = self.store.session(record.cookies.get(COOKIE))
-        req = Request(
+        req = HandlerRequest(
             method=raw.method,
             path=path or raw.path,
             query=record.query,
@@ -368,25 +365,44 @@ class FakeHuggingChat:
         for fault in self.faults.take(record.route, ("html_login",)):
             return self._decorate(req, self._html_login(fault), cookie=False)
         if raw.method == "OPTIONS":
-            return self._decorate(req, Response(204, b"", []), cookie=False)
+            return self._decorate(req, WireResponse(204, b"", []), cookie=False)
         rejection = self._hooks(req)
         if rejection is not None:
             return self._decorate(req, rejection, cookie=False, cors=False)
+        processed: Fault | None = None
         for fault in self.faults.take(record.route, ("http",)):
-            return self._decorate(req, self._http_fault(fault))
+            if fault["processed"]:
+                processed = fault
+                break
+            return self._decorate(req, negotiated(req, self._http_fault(fault)))
         handler, match, allowed = self.router.resolve(raw.method, req.path)
         if handler is None:
             if allowed:
                 response = message_error(405, f"{raw.method} method not allowed")
+                response.error_message = None  # SvelteKit's own 405, not an ``error()``
                 response.headers.insert(0, ("allow", ", ".join(sorted(set(allowed)))))
             else:
                 response = not_found(req)
         else:
             req.match = match
             response = await handler(req)
-        return self._decorate(req, response)
+        if processed is not None and response.status < 400:  # done, but the answer is lost
+            if response.stream is not None:
+                self._detach(response)
+            response = self._http_fault(processed)
+        return self._decorate(req, negotiated(req, response))
 
-    def _hooks(self, req: Request) -> Response | None:
+    def _detach(self, response: WireResponse) -> None:
+        """Run a send's stream with nobody reading it (``http`` with ``processed=True``)."""
+        stream, server = response.stream, self._server
+        assert stream is not None and server is not None
+
+        async def run() -> None:
+            await stream(DetachedSink())
+
+        server.spawn(run)
+
+    def _hooks(self, req: HandlerRequest) -> WireResponse | None:
         """chat-ui's Origin and login rules; a rejection is plain text or ``{"error": ...}``."""
         if req.method in ("POST", "PUT", "PATCH", "DELETE"):
             content_type = req.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -407,7 +423,7 @@ class FakeHuggingChat:
         return None
 
     @staticmethod
-    def _reject(req: Request, status: int, message: str) -> Response:
+    def _reject(req: HandlerRequest, status: int, message: str) -> WireResponse:
         wants_json = "application/json" in req.headers.get("accept", "") or (
             "application/json" in req.headers.get("content-type", "")
         )
@@ -415,16 +431,16 @@ class FakeHuggingChat:
             body, content_type = js_json({"error": message}), "application/json"
         else:
             body, content_type = message, "text/plain"
-        return Response(status, body.encode(), [("content-type", content_type)], chunked=True)
+        return WireResponse(status, body.encode(), [("content-type", content_type)], chunked=True)
 
-    def _http_fault(self, fault: Fault) -> Response:
+    def _http_fault(self, fault: Fault) -> WireResponse:
         status = int(fault["status"])
         body = fault["body"]
         content_type = fault["content_type"]
         if body is None:
             if status == 401:
                 text = b"You have to be logged in."
-                response = Response(401, text, [("content-type", "text/plain")])
+                response = WireResponse(401, text, [("content-type", "text/plain")])
             elif status == 429:
                 response = message_error(429, "You are sending too many messages. Try again later.")
             elif status == 410:
@@ -443,8 +459,9 @@ class FakeHuggingChat:
             data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
             fallback = "text/plain" if isinstance(body, str) else "application/octet-stream"
             kind = content_type or fallback
-            response = Response(status, data, [("content-type", kind)])
+            response = WireResponse(status, data, [("content-type", kind)])
         if content_type is not None:
+            response.error_message = None
             response.headers = [(k, v) for k, v in response.headers if k.lower() != "content-type"]
             response.headers.append(("content-type", content_type))
         if fault["retry_after"] is not None:
@@ -453,11 +470,11 @@ class FakeHuggingChat:
             response.headers.append((str(key), str(value)))
         return response
 
-    def _html_login(self, fault: Fault) -> Response:
+    def _html_login(self, fault: Fault) -> WireResponse:
         mode = fault["mode"]
         if mode == "page":
             headers = [("content-type", "text/html; charset=utf-8")]
-            return Response(200, LOGIN_PAGE.encode("utf-8"), headers, chunked=True)
+            return WireResponse(200, LOGIN_PAGE.encode("utf-8"), headers, chunked=True)
         if mode == "oauth":
             location = (
                 "https://huggingface.co/oauth/authorize?client_id=fake-client&response_type=code"
@@ -466,11 +483,11 @@ class FakeHuggingChat:
             )
         else:
             location = f"{self.base_path}/login"
-        return Response(302, b"", [("location", location)], chunked=True)
+        return WireResponse(302, b"", [("location", location)], chunked=True)
 
     def _decorate(
-        self, req: Request, response: Response, *, cookie: bool = True, cors: bool = True
-    ) -> Response:
+        self, req: HandlerRequest, response: WireResponse, *, cookie: bool = True, cors: bool = True
+    ) -> WireResponse:
         front: list[tuple[str, str]] = []
         if self.generation == "2026" and response.header("vary") is None:
             front.append(("Vary", "Accept-Encoding"))
@@ -486,6 +503,20 @@ class FakeHuggingChat:
             value = f"{COOKIE}={req.session.key}; Path=/; Expires={expires}; HttpOnly; SameSite=Lax"
             response.headers.append(("set-cookie", value))
         return response
+
+
+def negotiated(req: HandlerRequest, response: WireResponse) -> WireResponse:
+    """A SvelteKit ``error()`` answer as the request's ``Accept`` negotiates it: JSON as built,
+    or SvelteKit's HTML error page (head/70-74)."""
+    if response.error_message is None or wants_json_error(req.headers.get("accept")):
+        return response
+    response.body = error_page(response.status, response.error_message)
+    response.chunked = False
+    response.headers = [
+        (k, "text/html; charset=utf-8" if k.lower() == "content-type" else v)
+        for k, v in response.headers
+    ]
+    return response
 
 
 def serve_forever(

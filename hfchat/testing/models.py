@@ -25,12 +25,15 @@ __all__ = [
     "ModelSpec",
     "Reply",
     "ReplyRequest",
+    "document_prompt",
     "flat_model",
     "legacy_model",
     "models_for",
     "plan_reply",
+    "split_spaces",
     "split_words",
     "title_for",
+    "unwrap_documents",
     "v2_model",
 ]
 
@@ -161,11 +164,18 @@ def legacy_model(spec: ModelSpec) -> dict[str, Any]:
 
 
 _WORDS = re.compile(r"\S+\s*|\s+")
+_SPACED = re.compile(r"[^ ]+ *| +")
 
 
 def split_words(text: str) -> list[str]:
     """Word-by-word tokens, each keeping its trailing whitespace (``"Echo: "``, ``"Hello "``)."""
     return _WORDS.findall(text)
+
+
+def split_spaces(text: str) -> list[str]:
+    """The 2026 fake model's tokens: they end at spaces only, a newline stays inside a token
+    (``'type="text/plain">\\nContext '`` in head/75)."""
+    return _SPACED.findall(text)
 
 
 def title_for(prompt: str, generation: str) -> str:
@@ -215,8 +225,8 @@ class Reply:
 def _think_tokens(reasoning: str, answer: str) -> list[str]:
     """2026 inline reasoning: ``<think>`` glued to the first reasoning word, ``</think>`` to the
     first answer word (head/13-post-reasoner-stream)."""
-    thought = split_words(reasoning) or [""]
-    spoken = split_words(answer) or [""]
+    thought = split_spaces(reasoning) or [""]
+    spoken = split_spaces(answer) or [""]
     thought[0] = "<think>" + thought[0]
     spoken[0] = "</think>" + spoken[0]
     return [t for t in thought + spoken if t]
@@ -229,7 +239,7 @@ def _text_reply(req: ReplyRequest, text: str, reply: Reply) -> Reply:
     """Fill tokens/text for ``text``, honouring an inline ``<think>`` block."""
     match = _THINK.match(text)
     if match is None:
-        reply.tokens = split_words(text)
+        reply.tokens = split_words(text) if req.generation == "2024" else split_spaces(text)
         reply.text = text
     elif req.generation == "2024":
         reasoning, answer = match.group(1), match.group(2)
@@ -293,6 +303,26 @@ def _exa_updates(query: str) -> list[dict[str, Any]]:
     ]
 
 
+_DOCUMENT = re.compile(r'<document name="[^"]*" type="[^"]*">\n(.*?)\n</document>\n\n', re.DOTALL)
+
+
+def document_prompt(documents: list[tuple[str, str, str]], text: str) -> str:
+    """What the model sees of a user message with text files (2026, head/75): one
+    ``<document name="<name>" type="<mime>">\\n<text>\\n</document>`` per file
+    (``documents`` holds ``(name, mime, text)``), then the user's text."""
+    blocks = [
+        f'<document name="{name}" type="{mime}">\n{body}\n</document>'
+        for name, mime, body in documents
+    ]
+    return "\n\n".join([*blocks, text])
+
+
+def unwrap_documents(prompt: str) -> str:
+    """``prompt`` with each document block replaced by its text (for models that read a folded
+    history, which a client may send as an attachment)."""
+    return _DOCUMENT.sub(lambda m: m.group(1) + "\n\n", prompt)
+
+
 def plan_reply(req: ReplyRequest) -> Reply:
     """What ``req.model`` answers to ``req.prompt``."""
     reply = Reply(token_delay=req.token_delay)
@@ -354,6 +384,8 @@ def plan_reply(req: ReplyRequest) -> Reply:
         reply.pre.extend(_exa_updates(req.prompt))
         echo += CITATIONS
 
+    if model == "fake/slow":  # its own pace, scripted replies included
+        reply.token_delay = req.slow_delay
     if req.scripted is not None:
         text = req.scripted
     elif model == "fake/reasoner":
@@ -381,7 +413,6 @@ def plan_reply(req: ReplyRequest) -> Reply:
     elif model == "fake/slow":
         reply.tokens = [f"tok{i} " for i in range(req.slow_tokens)]
         reply.text = "".join(reply.tokens)
-        reply.token_delay = req.slow_delay
         return reply
     elif (
         req.generation == "2024"
@@ -405,8 +436,6 @@ def plan_reply(req: ReplyRequest) -> Reply:
         text = "The calculator says: " + js_json([js_json(outputs)])
     else:
         text = echo
-    if model == "fake/slow":
-        reply.token_delay = req.slow_delay
     return _text_reply(req, text, reply)
 
 
@@ -471,6 +500,7 @@ class _Filler:
 def tools_text(preprompt: str, prompt: str) -> str:
     """``fake/tools``: a tool call for the core's tool prompt, plain text for a tool result, a JSON
     object for a JSON instruction, else an echo."""
+    prompt = unwrap_documents(prompt)  # a folded history may come as a text attachment
     kind, last, question = _last_turn(prompt)
     if kind.startswith("tool result"):
         return f"The {kind[len('tool result') :].strip(': ') or 'tool'} result is: {last.strip()}"

@@ -1,14 +1,18 @@
 """HTTP/1.1 plumbing for the emulator: an asyncio server on its own daemon thread.
 
-Knows nothing about chat-ui. It parses requests (keep-alive, ``Content-Length`` or chunked
-bodies, ``Expect: 100-continue``), hands each to an application callable, and writes the
-:class:`Response`: a fixed body (``content-length`` or one chunk) or a live chunked stream driven
-through a :class:`ChunkSink`. One task per connection, no thread per connection.
+Knows nothing about chat-ui. h11 (a pure HTTP/1.1 state machine) parses the requests
+(keep-alive, ``Content-Length`` or chunked bodies, ``Expect: 100-continue``, pipelining) and
+frames the answers; this module keeps the sockets, so faults keep full control of the bytes and
+their timing (a stall writes nothing, a cut aborts the TCP connection mid-body, a chunking fault
+picks the chunk sizes). Each request goes to an application callable, which returns a
+:class:`WireResponse`: a fixed body (``content-length`` or one chunk) or a live chunked stream
+driven through a :class:`ChunkSink`. One task per connection, no thread per connection.
 
 Extra routes: :class:`Router` is a plain route table. ``router.register(method, path_regex,
 handler)`` adds a route that wins over earlier ones (so an add-on module such as a login page can
-replace a built-in route). A handler is ``async def handler(request: Request) -> Response``; the
-``Request`` carries the regex match, the session and the emulator (see ``routes.py``).
+replace a built-in route). A handler is ``async def handler(request: HandlerRequest) ->
+WireResponse``; the ``HandlerRequest`` carries the regex match, the session and the emulator (see
+``handlers.py``).
 """
 
 from __future__ import annotations
@@ -25,28 +29,33 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+import h11
+
 from .wire import http_date
 
 __all__ = [
     "ChunkSink",
+    "DetachedSink",
     "HttpServer",
-    "Part",
-    "RawRequest",
-    "Response",
     "Router",
-    "parse_cookies",
-    "parse_multipart",
+    "WireRequest",
+    "WireResponse",
 ]
 
 log = logging.getLogger("hfchat.testing")
 
 MAX_HEAD = 1 << 20
 MAX_BODY = 64 << 20
-IDLE_TIMEOUT = 5.0
+IDLE_TIMEOUT = 5.0  # keep-alive: a quiet connection is closed after this (Node's default)
+BODY_TIMEOUT = 30.0  # a request body that stops arriving
+READ_SIZE = 1 << 16
 
 
 @dataclass
-class RawRequest:
+class WireRequest:
+    """One request as it came off the wire: method, target and its decoded path and query,
+    headers by lower-case name, the whole body, and the addresses of both ends."""
+
     method: str
     target: str
     path: str
@@ -54,19 +63,26 @@ class RawRequest:
     headers: dict[str, str]
     body: bytes
     host: str = ""  # the server's own host:port as the client reached it
+    client_ip: str = ""  # the peer's address (chat-ui's ``getClientAddress()``)
 
 
 StreamBody = Callable[["ChunkSink"], Awaitable[None]]
 
 
 @dataclass
-class Response:
+class WireResponse:
+    """An answer to send: status, headers in order, and either a fixed ``body`` (with a
+    ``content-length``, or as one chunk when ``chunked``) or a live ``stream`` written through a
+    :class:`ChunkSink`. ``Date``, ``Connection``/``Keep-Alive`` and the framing headers are
+    added on the way out."""
+
     status: int
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
     chunked: bool = False  # fixed body sent as one chunk (``Transfer-Encoding: chunked``)
     stream: StreamBody | None = None  # live chunked body
     keep_alive_headers: bool = True  # add ``Connection``/``Keep-Alive`` like Node does
+    error_message: str | None = None  # a SvelteKit ``error()``: body negotiated on ``Accept``
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -77,38 +93,48 @@ class Response:
 
 
 class ChunkSink:
-    """Writes HTTP chunks of a streamed body. Writes after the peer left are dropped.
+    """Writes the chunks of a streamed body, one chunk per write as Node does. Writes after
+    the peer left are dropped.
 
     ``write(data, hold=True)`` frames ``data`` as its own chunk but keeps it until the next
-    plain write or :meth:`flush`, so bursts of tiny chunks leave in one system call.
+    plain write or :meth:`flush`, so bursts of tiny chunks leave in one system call. A
+    ``splitter`` (the ``chunking`` fault) re-cuts the data into chunks of its own sizes.
     """
 
     HOLD_LIMIT = 1 << 16
 
-    def __init__(self, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, writer: asyncio.StreamWriter, framed: bool = True) -> None:
         self._writer = writer
+        self._framed = framed  # False for an HTTP/1.0 peer: the body ends with the connection
         self.splitter: Any = None  # an object with ``split(bytes)`` and ``flush()``
         self.closed = False
         self.aborted = False
         self._held: list[bytes] = []
         self._held_size = 0
 
+    def _frame(self, piece: bytes) -> None:
+        # The per-token path frames its chunks itself: h11's ``send(Data)`` costs about 4 µs a
+        # chunk, which tripled the emulator's CPU per token (it shares the machine with the
+        # client being measured). h11 still sends the head and the terminating chunk and keeps
+        # the connection's state; a chunked body's framing carries no state for it to track.
+        frame = b"%x\r\n%s\r\n" % (len(piece), piece) if self._framed else piece
+        self._held.append(frame)
+        self._held_size += len(frame)
+
     async def write(self, data: bytes, hold: bool = False) -> None:
         if self.closed or not data:
             return
         pieces = self.splitter.split(data) if self.splitter is not None else [data]
         for piece in pieces:
-            frame = b"%x\r\n%s\r\n" % (len(piece), piece)
-            self._held.append(frame)
-            self._held_size += len(frame)
+            self._frame(piece)
         if not hold or self._held_size >= self.HOLD_LIMIT:
             await self.flush()
 
     async def flush(self, final: bool = False) -> None:
         """Send held chunks (and, when ``final``, the chunking remainder)."""
-        if final and self.splitter is not None:
+        if final and self.splitter is not None and not self.closed:
             for piece in self.splitter.flush():
-                self._held.append(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self._frame(piece)
         if self.closed or not self._held:
             return
         frame = b"".join(self._held)
@@ -130,69 +156,19 @@ class ChunkSink:
         self._writer.transport.abort()
 
 
-@dataclass
-class Part:
-    name: str
-    filename: str | None
-    content_type: str | None
-    data: bytes
+class DetachedSink(ChunkSink):
+    """The sink of a stream nobody reads (the client went away before it began): every write
+    is dropped, the stream runs to its end."""
 
+    def __init__(self) -> None:  # no connection: nothing is ever framed or sent
+        self.splitter = None
+        self.closed = True
+        self.aborted = False
+        self._held = []
+        self._held_size = 0
 
-_PARAM = re.compile(r';\s*([^=;\s]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
-
-
-def _params(value: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, raw in _PARAM.findall(value):
-        raw = raw.strip()
-        if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
-            raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
-        out[key.lower()] = raw
-    return out
-
-
-def parse_multipart(body: bytes, content_type: str) -> list[Part] | None:
-    """Split a ``multipart/form-data`` body; ``None`` when it is not valid multipart."""
-    if not content_type.lower().startswith("multipart/form-data"):
-        return None
-    boundary = _params(content_type).get("boundary")
-    if not boundary:
-        return None
-    delimiter = b"--" + boundary.encode("latin-1")
-    sections = body.split(delimiter)
-    if len(sections) < 3:
-        return None
-    parts: list[Part] = []
-    for section in sections[1:-1]:
-        if section.startswith(b"\r\n"):
-            section = section[2:]
-        head, sep, data = section.partition(b"\r\n\r\n")
-        if not sep:
-            return None
-        if data.endswith(b"\r\n"):
-            data = data[:-2]
-        headers: dict[str, str] = {}
-        for line in head.decode("utf-8", "replace").split("\r\n"):
-            key, colon, value = line.partition(":")
-            if colon:
-                headers[key.strip().lower()] = value.strip()
-        disposition = _params(headers.get("content-disposition", ""))
-        field_name = disposition.get("name")
-        if field_name is None:
-            return None
-        parts.append(
-            Part(field_name, disposition.get("filename"), headers.get("content-type"), data)
-        )
-    return parts
-
-
-def parse_cookies(header: str) -> dict[str, str]:
-    cookies: dict[str, str] = {}
-    for item in header.split(";"):
-        name, eq, value = item.strip().partition("=")
-        if eq and name and name not in cookies:
-            cookies[name] = value.strip().strip('"')
-    return cookies
+    def abort(self) -> None:
+        self.aborted = True
 
 
 class Router:
@@ -218,11 +194,15 @@ class Router:
         return None, None, allowed
 
 
-App = Callable[[RawRequest], Awaitable[Response]]
+App = Callable[[WireRequest], Awaitable[WireResponse]]
+
+
+class _Closed(Exception):
+    """The peer left, went quiet past a timeout, or broke the protocol: drop the connection."""
 
 
 class HttpServer:
-    """Runs ``app`` behind an asyncio HTTP/1.1 server in a background daemon thread."""
+    """Runs ``app`` behind an asyncio HTTP/1.1 server (h11) in a background daemon thread."""
 
     def __init__(self, app: App, host: str = "127.0.0.1", port: int = 0) -> None:
         self._app = app
@@ -233,8 +213,6 @@ class HttpServer:
         self._server: asyncio.base_events.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
-        self._stopped = threading.Event()
-        self.stopping: asyncio.Event | None = None
 
     # lifecycle --------------------------------------------------------------------------------
 
@@ -261,7 +239,6 @@ class HttpServer:
                 with contextlib.suppress(Exception):
                     loop.run_until_complete(loop.shutdown_asyncgens())
                 loop.close()
-                self._stopped.set()
 
         self.loop = loop
         self._thread = threading.Thread(target=run, name=f"fake-huggingchat:{self.port}")
@@ -272,8 +249,7 @@ class HttpServer:
             raise failure[0]
 
     async def _open(self, sock: socket.socket) -> None:
-        self.stopping = asyncio.Event()
-        self._server = await asyncio.start_server(self._on_connect, sock=sock, limit=MAX_HEAD)
+        self._server = await asyncio.start_server(self._on_connect, sock=sock)
 
     def stop(self, timeout: float = 5.0) -> None:
         loop, thread = self.loop, self._thread
@@ -289,8 +265,6 @@ class HttpServer:
         thread.join(timeout)
 
     async def _close(self) -> None:
-        if self.stopping is not None:
-            self.stopping.set()
         if self._server is not None:
             self._server.close()
         for writer in list(self._writers):
@@ -302,11 +276,23 @@ class HttpServer:
             await asyncio.wait(tasks, timeout=2.0)
         asyncio.get_running_loop().stop()
 
-    def call_soon(self, callback: Callable[[], Any]) -> None:
-        """Run ``callback`` on the server's event loop (thread-safe)."""
-        if self.loop is not None and not self.loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                self.loop.call_soon_threadsafe(callback)
+    def spawn(self, body: Callable[[], Awaitable[None]]) -> None:
+        """Run ``body()`` as a task of the server loop (call from it); stopping cancels it."""
+
+        async def run() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._tasks.add(task)
+            try:
+                await body()
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                log.exception("emulator background task failed")
+            finally:
+                self._tasks.discard(task)
+
+        asyncio.get_running_loop().create_task(run())
 
     # connections ------------------------------------------------------------------------------
 
@@ -321,7 +307,7 @@ class HttpServer:
         self._writers.add(writer)
         try:
             await self._serve(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError, OSError, ValueError):
+        except (_Closed, ConnectionError, OSError, h11.ProtocolError):
             writer.transport.abort()
         except asyncio.CancelledError:  # emulator stopping: end quietly
             writer.transport.abort()
@@ -335,26 +321,38 @@ class HttpServer:
                 writer.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """One connection: h11 parses each request (keep-alive, any body framing, 100-continue);
+        the app answers; :meth:`_write` sends the answer through the same h11 state machine."""
         sockname = writer.get_extra_info("sockname")
         own_host = f"{sockname[0]}:{sockname[1]}" if sockname else ""
+        peername = writer.get_extra_info("peername")
+        client_ip = str(peername[0]) if peername else ""
+        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
         while True:
             try:
-                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), IDLE_TIMEOUT)
-            except (asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+                event = await self._next_event(conn, reader, IDLE_TIMEOUT)
+            except _Closed:
                 return
-            parsed = self._parse_head(head)
-            if parsed is None:
-                await self._write(writer, "GET", Response(400, b"Bad Request"), close=True)
+            except h11.RemoteProtocolError as exc:
+                await self._refuse(conn, writer, exc.error_status_hint, "Bad Request")
                 return
-            method, target, headers = parsed
-            if headers.get("expect", "").lower() == "100-continue":
-                writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-            body = await self._read_body(reader, headers)
+            if not isinstance(event, h11.Request):
+                return  # ConnectionClosed (the peer ended a kept-alive connection)
+            method = event.method.decode("ascii", "replace").upper()
+            headers = _header_dict(event.headers)
+            if conn.they_are_waiting_for_100_continue:
+                writer.write(conn.send(h11.InformationalResponse(status_code=100, headers=[])))
+            try:
+                body = await self._read_body(conn, reader)
+            except h11.RemoteProtocolError as exc:
+                await self._refuse(conn, writer, exc.error_status_hint, "Bad Request")
+                return
             if body is None:
-                await self._write(writer, method, Response(413, b"Payload Too Large"), close=True)
+                await self._refuse(conn, writer, 413, "Payload Too Large")
                 return
+            target = event.target.decode("latin-1")
             split = urlsplit(target)
-            raw = RawRequest(
+            request = WireRequest(
                 method=method,
                 target=target,
                 path=unquote(split.path) or "/",
@@ -362,61 +360,61 @@ class HttpServer:
                 headers=headers,
                 body=body,
                 host=own_host,
+                client_ip=client_ip,
             )
-            response = await self._app(raw)
+            response = await self._app(request)
             close = headers.get("connection", "").lower() == "close"
-            keep = await self._write(writer, method, response, close=close)
-            if close or not keep:
+            if not await self._write(conn, writer, method, response, close=close):
                 return
+            if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
+                return
+            conn.start_next_cycle()
 
     @staticmethod
-    def _parse_head(head: bytes) -> tuple[str, str, dict[str, str]] | None:
-        try:
-            text = head.decode("latin-1")
-        except UnicodeDecodeError:  # pragma: no cover
-            return None
-        lines = text.split("\r\n")
-        request_line = lines[0].split(" ")
-        if len(request_line) != 3 or not request_line[2].startswith("HTTP/1."):
-            return None
-        headers: dict[str, str] = {}
-        for line in lines[1:]:
-            if not line:
-                continue
-            name, colon, value = line.partition(":")
-            if not colon:
-                return None
-            key = name.strip().lower()
-            value = value.strip()
-            if key in headers:
-                value = headers[key] + ("; " if key == "cookie" else ", ") + value
-            headers[key] = value
-        return request_line[0].upper(), request_line[1], headers
+    async def _next_event(
+        conn: h11.Connection, reader: asyncio.StreamReader, timeout: float
+    ) -> Any:
+        """The next h11 event, reading as needed; :class:`_Closed` on a timeout."""
+        while True:
+            event = conn.next_event()
+            if event is not h11.NEED_DATA:
+                return event
+            try:
+                data = await asyncio.wait_for(reader.read(READ_SIZE), timeout)
+            except asyncio.TimeoutError:
+                raise _Closed from None
+            conn.receive_data(data)  # b"" tells h11 the peer closed
 
-    @staticmethod
-    async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes | None:
-        if "chunked" in headers.get("transfer-encoding", "").lower():
-            chunks: list[bytes] = []
-            total = 0
-            while True:
-                size_line = await reader.readuntil(b"\r\n")
-                size = int(size_line.split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                        pass
-                    return b"".join(chunks)
-                total += size
+    async def _read_body(self, conn: h11.Connection, reader: asyncio.StreamReader) -> bytes | None:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            event = await self._next_event(conn, reader, BODY_TIMEOUT)
+            if isinstance(event, h11.Data):
+                total += len(event.data)
                 if total > MAX_BODY:
                     return None
-                chunks.append(await reader.readexactly(size))
-                await reader.readexactly(2)
-        length = int(headers.get("content-length", "0") or "0")
-        if length > MAX_BODY:
-            return None
-        return await reader.readexactly(length) if length else b""
+                chunks.append(bytes(event.data))
+            elif isinstance(event, h11.EndOfMessage):
+                return b"".join(chunks)
+            else:
+                raise _Closed
+
+    async def _refuse(
+        self, conn: h11.Connection, writer: asyncio.StreamWriter, status: int, text: str
+    ) -> None:
+        if conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):  # IDLE: the head was unreadable
+            return
+        with contextlib.suppress(h11.LocalProtocolError):
+            await self._write(conn, writer, "GET", WireResponse(status, text.encode()), close=True)
 
     async def _write(
-        self, writer: asyncio.StreamWriter, method: str, response: Response, close: bool
+        self,
+        conn: h11.Connection,
+        writer: asyncio.StreamWriter,
+        method: str,
+        response: WireResponse,
+        close: bool,
     ) -> bool:
         """Send ``response``; return whether the connection can be reused."""
         streamed = response.stream is not None
@@ -440,29 +438,42 @@ class HttpServer:
             reason = HTTPStatus(response.status).phrase
         except ValueError:
             reason = "Unknown"
-        head = f"HTTP/1.1 {response.status} {reason}\r\n" + "".join(
-            f"{k}: {v}\r\n" for k, v in headers
+        head = conn.send(
+            h11.Response(
+                status_code=response.status,
+                headers=[(k.encode("latin-1"), v.encode("latin-1", "replace")) for k, v in headers],
+                reason=reason.encode("latin-1"),
+            )
         )
-        head_bytes = head.encode("latin-1", "replace") + b"\r\n"
+        assert head is not None
         if method == "HEAD":
-            writer.write(head_bytes)
+            writer.write(head + (conn.send(h11.EndOfMessage()) or b""))
             await writer.drain()
             return True
         if streamed:
-            writer.write(head_bytes)
+            writer.write(head)
             await writer.drain()
-            sink = ChunkSink(writer)
+            sink = ChunkSink(writer, framed=conn.their_http_version == b"1.1")
             assert response.stream is not None
             await response.stream(sink)
             await sink.flush(final=True)
             if sink.closed:
                 return False
-            writer.write(b"0\r\n\r\n")
-        elif chunked:
-            body = response.body
-            chunk = b"%x\r\n%s\r\n" % (len(body), body) if body else b""
-            writer.write(head_bytes + chunk + b"0\r\n\r\n")
+            writer.write(conn.send(h11.EndOfMessage()) or b"")
         else:
-            writer.write(head_bytes + response.body)
+            body = conn.send(h11.Data(data=response.body)) if response.body else b""
+            writer.write(head + (body or b"") + (conn.send(h11.EndOfMessage()) or b""))
         await writer.drain()
         return True
+
+
+def _header_dict(items: Any) -> dict[str, str]:
+    """Request headers by lower-case name; repeats joined (cookies with ``; ``)."""
+    headers: dict[str, str] = {}
+    for name, value in items:
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        if key in headers:
+            text = headers[key] + ("; " if key == "cookie" else ", ") + text
+        headers[key] = text
+    return headers

@@ -43,7 +43,6 @@ class TreeError(Exception):
 class Session:
     key: str  # the hf-chat cookie value
     user: dict[str, Any] | None = None
-    message_times: list[float] = field(default_factory=list)
 
     @property
     def owner(self) -> str:

@@ -50,7 +50,7 @@ class Turn:
 
 
 class StreamRun:
-    """Callable stream body for :class:`~hfchat.testing.server.Response`."""
+    """Callable stream body for :class:`~hfchat.testing.server.WireResponse`."""
 
     def __init__(
         self,

@@ -640,7 +640,7 @@ def test_error_body_kept_on_stream_requests(drive: Driver, fake: FakeHuggingChat
 
 
 def test_2024_welcome_modal_is_accepted_once(drive: Driver, fake: FakeHuggingChat) -> None:
-    from hfchat.testing.server import Response as FakeResponse
+    from hfchat.testing import WireResponse as FakeResponse
 
     accepted: list[Any] = []
 

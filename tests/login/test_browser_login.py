@@ -20,8 +20,7 @@ import pytest
 from hfchat import AuthenticationError, HuggingChatClient, store
 from hfchat.cli import main
 from hfchat.login import alogin, login, logout
-from hfchat.testing import FakeHuggingChat
-from hfchat.testing.login import login_pages
+from hfchat.testing import FakeHuggingChat, login_pages
 from langchain_hfchat import ChatHuggingChat
 
 from .conftest import (

@@ -20,8 +20,7 @@ from hfchat import AuthenticationError, ConfigurationError, HuggingChatClient, s
 from hfchat import browser as browser_mod
 from hfchat.cli import main
 from hfchat.login import alogin, login, logout, pick_session_cookies
-from hfchat.testing import FakeHuggingChat
-from hfchat.testing.login import login_pages
+from hfchat.testing import FakeHuggingChat, login_pages
 
 from .conftest import EMAIL, PASSWORD, files_containing
 

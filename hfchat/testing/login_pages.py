@@ -40,9 +40,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
-from .emulator import register_extension
-from .routes import Request, text_response
-from .server import Response
+from .handlers import HandlerRequest, text_response
+from .server import WireResponse
 
 if TYPE_CHECKING:
     from .emulator import FakeHuggingChat
@@ -157,17 +156,17 @@ def login_pages(fake: FakeHuggingChat) -> LoginPages:
 # -- responses ------------------------------------------------------------------------------------
 
 
-def _redirect(location: str, status: int = 302, cookies: list[str] | None = None) -> Response:
+def _redirect(location: str, status: int = 302, cookies: list[str] | None = None) -> WireResponse:
     headers = [("location", location), ("cache-control", "no-store")]
     headers += [("set-cookie", c) for c in cookies or []]
-    return Response(status, b"", headers, chunked=True)
+    return WireResponse(status, b"", headers, chunked=True)
 
 
-def _html(status: int, page: str) -> Response:
+def _html(status: int, page: str) -> WireResponse:
     return text_response(status, page, "text/html; charset=utf-8")
 
 
-def _form(req: Request, error: str = "") -> Response:
+def _form(req: HandlerRequest, error: str = "") -> WireResponse:
     action = f"{req.fake.base_path}{_AUTHORIZE}?{urlencode(req.query)}"
     notice = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
     return _html(200, _FORM.format(action=html.escape(action, quote=True), error=notice))
@@ -184,7 +183,7 @@ def _safe_next(fake: FakeHuggingChat, value: str) -> str:
     return f"{fake.base_path}/"
 
 
-def _to_callback(req: Request, state: str, cookies: list[str] | None = None) -> Response:
+def _to_callback(req: HandlerRequest, state: str, cookies: list[str] | None = None) -> WireResponse:
     pages = login_pages(req.fake)
     pending = pages.pending(state)
     assert pending is not None
@@ -193,7 +192,7 @@ def _to_callback(req: Request, state: str, cookies: list[str] | None = None) -> 
     return _redirect(f"{pending.redirect_uri}?{query}", cookies=cookies)
 
 
-def _bad_authorize(req: Request) -> Response | None:
+def _bad_authorize(req: HandlerRequest) -> WireResponse | None:
     if req.query.get("client_id") != CLIENT_ID or req.query.get("response_type") != "code":
         return _html(400, "<p>Invalid OAuth request</p>")
     if req.query.get("redirect_uri") != _callback_url(req.fake):
@@ -206,7 +205,7 @@ def _bad_authorize(req: Request) -> Response | None:
 # -- handlers -------------------------------------------------------------------------------------
 
 
-async def start_login(req: Request) -> Response:
+async def start_login(req: HandlerRequest) -> WireResponse:
     fake = req.fake
     state = login_pages(fake).start(
         _callback_url(fake), _safe_next(fake, req.query.get("next", ""))
@@ -224,7 +223,7 @@ async def start_login(req: Request) -> Response:
     return _redirect(f"{fake.base_path}{_AUTHORIZE}?{query}", status)
 
 
-async def authorize_page(req: Request) -> Response:
+async def authorize_page(req: HandlerRequest) -> WireResponse:
     bad = _bad_authorize(req)
     if bad is not None:
         return bad
@@ -233,7 +232,7 @@ async def authorize_page(req: Request) -> Response:
     return _form(req)
 
 
-async def authorize_submit(req: Request) -> Response:
+async def authorize_submit(req: HandlerRequest) -> WireResponse:
     bad = _bad_authorize(req)
     if bad is not None:
         return bad
@@ -247,7 +246,7 @@ async def authorize_submit(req: Request) -> Response:
     return _to_callback(req, req.query["state"], cookies=[cookie])
 
 
-async def callback(req: Request) -> Response:
+async def callback(req: HandlerRequest) -> WireResponse:
     if "error" in req.query:
         return text_response(400, f"Login failed: {req.query['error'][:100]}")
     pending = login_pages(req.fake).redeem(req.query.get("code", ""), req.query.get("state", ""))
@@ -257,14 +256,14 @@ async def callback(req: Request) -> Response:
     return _redirect(pending.next)
 
 
-async def home(req: Request) -> Response:
+async def home(req: HandlerRequest) -> WireResponse:
     user = req.session.user
     status = f"Signed in as {html.escape(str(user.get('username')))}" if user else "Not signed in"
     return _html(200, _HOME.format(status=status))
 
 
 def install(fake: FakeHuggingChat) -> None:
-    """Register the login routes on ``fake`` (runs for every emulator)."""
+    """Register the login routes on ``fake`` (every emulator built with ``extensions=True``)."""
     login_pages(fake)
     for method, pattern, handler in (
         ("GET", r"/", home),
@@ -275,6 +274,3 @@ def install(fake: FakeHuggingChat) -> None:
         ("GET", r"/login/callback", callback),
     ):
         fake.register_route(method, pattern, handler)
-
-
-register_extension(install)

@@ -1,9 +1,10 @@
 """chat-ui route handlers (2026 HEAD and 2024 v0.9.4), answering like the captures.
 
-A handler is ``async def handler(request: Request) -> Response``. :func:`install` registers the
-built-in routes of one server generation on a :class:`~hfchat.testing.server.Router`; other
-modules register more with ``fake.register_route(method, path_regex, handler)`` and can use the
-response helpers here (:func:`json_response`, :func:`message_error`, :func:`server_error`).
+A handler is ``async def handler(request: HandlerRequest) -> WireResponse``. :func:`install`
+registers the built-in routes of one server generation on a
+:class:`~hfchat.testing.server.Router`; other modules register more with
+``fake.register_route(method, path_regex, handler)`` and can use the response helpers here
+(:func:`json_response`, :func:`message_error`, :func:`server_error`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .faults import STREAM_FAULTS
-from .models import ReplyRequest, flat_model, legacy_model, models_for, plan_reply, v2_model
-from .server import Part, RawRequest, Response, Router
+from .forms import Part
+from .models import (
+    ReplyRequest,
+    document_prompt,
+    flat_model,
+    legacy_model,
+    models_for,
+    plan_reply,
+    v2_model,
+)
+from .server import Router, WireRequest, WireResponse
 from .state import Conversation, Generation, Session, StoredFile, TreeError
 from .stream import StreamRun, Turn, stored_title
 from .views import (
@@ -39,7 +49,7 @@ if TYPE_CHECKING:
     from .emulator import FakeHuggingChat, RecordedRequest
 
 __all__ = [
-    "Request",
+    "HandlerRequest",
     "install",
     "json_response",
     "message_error",
@@ -63,7 +73,7 @@ _APP_DESCRIPTION = "Making the community's best AI chat models available to ever
 
 
 @dataclass
-class Request:
+class HandlerRequest:
     """What a route handler sees. ``path`` excludes the base path."""
 
     method: str
@@ -76,7 +86,7 @@ class Request:
     new_session: bool
     fake: FakeHuggingChat
     record: RecordedRequest
-    raw: RawRequest
+    raw: WireRequest
     parts: list[Part] | None = None
     match: re.Match[str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -105,47 +115,57 @@ Headers = list[tuple[str, str]]
 
 def json_response(
     obj: Any, status: int = 200, *, chunked: bool = True, headers: Headers | None = None
-) -> Response:
+) -> WireResponse:
     body = js_json(obj).encode("utf-8")
-    return Response(
+    return WireResponse(
         status, body, [*(headers or []), ("content-type", "application/json")], chunked=chunked
     )
 
 
-def superjson_response(obj: Any, headers: list[tuple[str, str]] | None = None) -> Response:
+def superjson_response(obj: Any, headers: list[tuple[str, str]] | None = None) -> WireResponse:
     return json_response(superjson(obj), headers=headers)
 
 
-def message_error(status: int, message: str) -> Response:
-    """SvelteKit ``error(status, message)``: ``{"message": ...}`` with a content-length."""
-    return json_response({"message": message}, status, chunked=False)
+def message_error(status: int, message: str) -> WireResponse:
+    """SvelteKit ``error(status, message)``: ``{"message": ...}`` with a content-length, or
+    SvelteKit's HTML error page when the request does not accept JSON (see ``sveltekit.py``)."""
+    response = json_response({"message": message}, status, chunked=False)
+    response.error_message = message
+    return response
 
 
-def server_error() -> Response:
+def server_error() -> WireResponse:
     """An unexpected exception: 500 ``{"message":"An error occurred","errorId":...}``."""
     return message_error_id(500)
 
 
-def message_error_id(status: int) -> Response:
+def message_error_id(status: int) -> WireResponse:
+    """An unexpected exception as chat-ui's ``handleError`` reports it (negotiated likewise)."""
     body = {"message": "An error occurred", "errorId": str(uuid.uuid4())}
-    return json_response(body, status, chunked=False)
+    response = json_response(body, status, chunked=False)
+    response.error_message = body["message"]
+    return response
 
 
 def text_response(
     status: int, text: str, content_type: str = "text/plain;charset=UTF-8"
-) -> Response:
-    return Response(status, text.encode("utf-8"), [("content-type", content_type)], chunked=True)
+) -> WireResponse:
+    return WireResponse(
+        status, text.encode("utf-8"), [("content-type", content_type)], chunked=True
+    )
 
 
-def empty_response(status: int = 200) -> Response:
-    return Response(status, b"", [], chunked=True)
+def empty_response(status: int = 200) -> WireResponse:
+    return WireResponse(status, b"", [], chunked=True)
 
 
-def not_found(req: Request) -> Response:
+def not_found(req: HandlerRequest) -> WireResponse:
     if "text/html" in req.headers.get("accept", ""):
         page = "<!doctype html><html><head><title>404</title></head><body><h1>404</h1>"
         return text_response(404, page + "<p>Not found</p></body></html>", "text/html")
-    return message_error(404, "Not Found")
+    response = message_error(404, "Not Found")
+    response.error_message = None
+    return response
 
 
 def route_kind(method: str, path: str) -> str:
@@ -178,7 +198,7 @@ def route_kind(method: str, path: str) -> str:
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _owned(req: Request, cid: str) -> Conversation | Response:
+def _owned(req: HandlerRequest, cid: str) -> Conversation | WireResponse:
     """The session's conversation ``cid``: malformed → 500, missing or foreign → 404."""
     if not CID.fullmatch(cid):
         return server_error()
@@ -188,15 +208,15 @@ def _owned(req: Request, cid: str) -> Conversation | Response:
     return conv
 
 
-def _model_ids(req: Request) -> set[str]:
+def _model_ids(req: HandlerRequest) -> set[str]:
     return {m.id for m in models_for(req.fake.generation)}
 
 
-def _model_tools(req: Request, model_id: str) -> bool:
+def _model_tools(req: HandlerRequest, model_id: str) -> bool:
     return any(m.id == model_id and m.legacy_tools for m in models_for(req.fake.generation))
 
 
-def _page(req: Request) -> int:
+def _page(req: HandlerRequest) -> int:
     try:
         return max(int(req.query.get("p", "0") or "0"), 0)
     except ValueError:
@@ -206,7 +226,7 @@ def _page(req: Request) -> int:
 # --- conversations -----------------------------------------------------------------------------
 
 
-async def create_conversation(req: Request) -> Response:
+async def create_conversation(req: HandlerRequest) -> WireResponse:
     body = req.json()
     if body is _INVALID_JSON:
         return server_error()
@@ -231,7 +251,7 @@ def file_sha(content: bytes) -> str:
     return hashlib.sha256(content.decode("utf-8", "replace").encode("utf-8")).hexdigest()
 
 
-def _collect_files(conv: Conversation, parts: list[Part]) -> list[dict[str, str]] | Response:
+def _collect_files(conv: Conversation, parts: list[Part]) -> list[dict[str, str]] | WireResponse:
     files: list[dict[str, str]] = []
     for part in parts:
         if part.name != "files":
@@ -259,6 +279,18 @@ def _collect_files(conv: Conversation, parts: list[Part]) -> list[dict[str, str]
     return files
 
 
+def _seen_prompt(conv: Conversation, text: str, files: list[dict[str, str]]) -> str:
+    """The user message as a 2026 model receives it: each ``text/*`` file as a document named
+    ``<cid>-<sha256>`` before the text, whatever the model (head/75). Caller holds the lock."""
+    documents = []
+    for ref in files:
+        stored = conv.files.get(ref["value"])
+        if stored is not None and ref["mime"].startswith("text/"):
+            body = stored.data.decode("utf-8", "replace")
+            documents.append((f"{conv.id}-{stored.sha}", ref["mime"], body))
+    return document_prompt(documents, text) if documents else text
+
+
 def _checked(data: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
     value = data.get(key)
     if value is not None and not isinstance(value, kind):
@@ -266,12 +298,12 @@ def _checked(data: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> A
     return value
 
 
-async def send_message(req: Request) -> Response:
+async def send_message(req: HandlerRequest) -> WireResponse:
     fake = req.fake
     conv = _owned(req, req.param("cid"))
-    if isinstance(conv, Response):
+    if isinstance(conv, WireResponse):
         return conv
-    if not fake.count_message(req.session):
+    if not fake.count_message(req.session, req.raw.client_ip):
         return message_error(429, "You are sending too many messages. Try again later.")
     if req.parts is None:
         return server_error()
@@ -306,7 +338,7 @@ async def send_message(req: Request) -> Response:
             return message_error(400, "Message too long.")
     with fake.store.lock:
         files = _collect_files(conv, req.parts)
-        if isinstance(files, Response):
+        if isinstance(files, WireResponse):
             return files
         try:
             turn = _grow_tree(req, conv, inputs, message_id, is_retry, is_continue, files)
@@ -316,11 +348,12 @@ async def send_message(req: Request) -> Response:
             return server_error()
         user_files = turn.pop("files")
         scripted = None if conv.model in ("fake/broken", "fake/limited") else fake.take_script()
+        seen = turn["prompt"] if req.legacy else _seen_prompt(conv, turn["prompt"], user_files)
         reply = plan_reply(
             ReplyRequest(
                 generation=fake.generation,
                 model=conv.model,
-                prompt=turn["prompt"],
+                prompt=seen,
                 preprompt=conv.preprompt,
                 n_files=len(user_files),
                 scripted=scripted,
@@ -360,11 +393,11 @@ async def send_message(req: Request) -> Response:
         fake.take_title,
     )
     content_type = "text/event-stream" if req.legacy else "application/jsonl"
-    return Response(200, headers=[("content-type", content_type)], stream=run)
+    return WireResponse(200, headers=[("content-type", content_type)], stream=run)
 
 
 def _grow_tree(
-    req: Request,
+    req: HandlerRequest,
     conv: Conversation,
     inputs: str | None,
     message_id: str | None,
@@ -408,9 +441,9 @@ def _grow_tree(
     }
 
 
-async def stop_generating(req: Request) -> Response:
+async def stop_generating(req: HandlerRequest) -> WireResponse:
     conv = _owned(req, req.param("cid"))
-    if isinstance(conv, Response):
+    if isinstance(conv, WireResponse):
         return conv
     body = req.json()
     body = body if isinstance(body, dict) else {}
@@ -424,9 +457,9 @@ async def stop_generating(req: Request) -> Response:
     return empty_response()
 
 
-async def stream_replay(req: Request) -> Response:
+async def stream_replay(req: HandlerRequest) -> WireResponse:
     conv = _owned(req, req.param("cid"))
-    if isinstance(conv, Response):
+    if isinstance(conv, WireResponse):
         return message_error(404, NOT_FOUND)
     wanted = req.query.get("generationId")
     gens = [g for g in conv.generations if wanted is None or g.id == wanted]
@@ -465,12 +498,12 @@ async def stream_replay(req: Request) -> Response:
         ("content-type", "text/event-stream"),
         ("x-accel-buffering", "no"),
     ]
-    return Response(200, headers=headers, stream=body, keep_alive_headers=False)
+    return WireResponse(200, headers=headers, stream=body, keep_alive_headers=False)
 
 
-async def share_conversation(req: Request) -> Response:
+async def share_conversation(req: HandlerRequest) -> WireResponse:
     conv = _owned(req, req.param("cid"))
-    if isinstance(conv, Response):
+    if isinstance(conv, WireResponse):
         return conv
     share_id = req.fake.store.share(conv)
     if req.legacy:
@@ -478,26 +511,26 @@ async def share_conversation(req: Request) -> Response:
     return json_response({"shareId": share_id})
 
 
-async def delete_conversation(req: Request) -> Response:
+async def delete_conversation(req: HandlerRequest) -> WireResponse:
     conv = _owned(req, req.param("cid"))
-    if isinstance(conv, Response):
+    if isinstance(conv, WireResponse):
         return conv
     req.fake.store.delete(conv.id)
     return empty_response()
 
 
-async def delete_conversation_v2(req: Request) -> Response:
+async def delete_conversation_v2(req: HandlerRequest) -> WireResponse:
     cid = req.param("cid")
     if not CID.fullmatch(cid):
         return message_error(400, "Invalid conversation ID")
     conv = _owned(req, cid)
-    if isinstance(conv, Response):
+    if isinstance(conv, WireResponse):
         return conv
     req.fake.store.delete(conv.id)
     return superjson_response({"success": True})
 
 
-async def delete_all(req: Request) -> Response:
+async def delete_all(req: HandlerRequest) -> WireResponse:
     owned = req.fake.store.owned(req.session.owner)
     for conv in owned:
         req.fake.store.delete(conv.id)
@@ -506,15 +539,15 @@ async def delete_all(req: Request) -> Response:
     return empty_response()
 
 
-def _set_title(req: Request, conv: Conversation, title: str) -> None:
+def _set_title(req: HandlerRequest, conv: Conversation, title: str) -> None:
     with req.fake.store.lock:
         conv.title = stored_title(title)
         conv.titled = True
 
 
-async def patch_conversation(req: Request) -> Response:
+async def patch_conversation(req: HandlerRequest) -> WireResponse:
     conv = _owned(req, req.param("cid"))
-    if isinstance(conv, Response):
+    if isinstance(conv, WireResponse):
         return conv
     body = req.json()
     title = body.get("title") if isinstance(body, dict) else None
@@ -524,7 +557,7 @@ async def patch_conversation(req: Request) -> Response:
     return empty_response()
 
 
-async def patch_conversation_v2(req: Request) -> Response:
+async def patch_conversation_v2(req: HandlerRequest) -> WireResponse:
     body = req.json()
     if not isinstance(body, dict):
         return server_error()
@@ -537,7 +570,7 @@ async def patch_conversation_v2(req: Request) -> Response:
     if not CID.fullmatch(cid):
         return message_error(400, "Invalid conversation ID")
     conv = _owned(req, cid)
-    if isinstance(conv, Response):
+    if isinstance(conv, WireResponse):
         return conv
     if title is not None:
         _set_title(req, conv, title)
@@ -546,9 +579,9 @@ async def patch_conversation_v2(req: Request) -> Response:
     return superjson_response({"success": True})
 
 
-async def file_output(req: Request) -> Response:
+async def file_output(req: HandlerRequest) -> WireResponse:
     conv = _owned(req, req.param("cid"))
-    if isinstance(conv, Response):
+    if isinstance(conv, WireResponse):
         return conv if conv.status != 500 else message_error(404, NOT_FOUND)
     stored = conv.files.get(req.param("sha"))
     if stored is None:
@@ -562,20 +595,22 @@ async def file_output(req: Request) -> Response:
         ("content-security-policy", _SANDBOX_CSP),
         ("content-type", stored.mime),
     ]
-    return Response(200, stored.data, headers)
+    return WireResponse(200, stored.data, headers)
 
 
-async def conversation_page(req: Request) -> Response:
+async def conversation_page(req: HandlerRequest) -> WireResponse:
     if "text/html" in req.headers.get("accept", ""):
         page = "<!doctype html><html><head><title>HuggingChat</title></head><body></body></html>"
         return text_response(200, page, "text/html")
-    return message_error(405, "GET method not allowed")
+    response = message_error(405, "GET method not allowed")
+    response.error_message = None  # SvelteKit's own 405, not an ``error()``
+    return response
 
 
 # --- reads -------------------------------------------------------------------------------------
 
 
-async def read_v2(req: Request) -> Response:
+async def read_v2(req: HandlerRequest) -> WireResponse:
     cid = req.param("cid")
     store = req.fake.store
     if len(cid) == 7:
@@ -595,21 +630,21 @@ async def read_v2(req: Request) -> Response:
         return superjson_response(conversation_v2(found))
 
 
-async def read_flat(req: Request) -> Response:
+async def read_flat(req: HandlerRequest) -> WireResponse:
     conv = _owned(req, req.param("cid"))
-    if isinstance(conv, Response):
+    if isinstance(conv, WireResponse):
         return conv
     with req.fake.store.lock:
         data = conversation_flat(conv, req.legacy, _model_tools(req, conv.model))
     return json_response(data)
 
 
-async def data_json(req: Request) -> Response:
+async def data_json(req: HandlerRequest) -> WireResponse:
     cid = req.match.group("cid") if req.match and "cid" in req.match.groupdict() else None
     if not req.legacy:
         vary = ("vary", "Accept, Accept-Encoding") if cid else ("Vary", "Accept-Encoding")
         headers = [vary, ("cache-control", "private, no-store"), _JSON]
-        return Response(200, b'{"type":"data","nodes":[null,null]}\n', headers)
+        return WireResponse(200, b'{"type":"data","nodes":[null,null]}\n', headers)
     store = req.fake.store
     headers = [("cache-control", "private, no-store")]
     conv = None
@@ -623,11 +658,11 @@ async def data_json(req: Request) -> Response:
         elif conv.owner != req.session.owner:
             error = data_json_error(403, NO_ACCESS)
     if error is not None:
-        return Response(200, error.encode(), [*headers, _JSON, ("vary", "Accept")])
+        return WireResponse(200, error.encode(), [*headers, _JSON, ("vary", "Accept")])
     with store.lock:
         if req.query.get("x-sveltekit-invalidated", "01").startswith("0") and conv is not None:
             text = conversation_data_json(conv, req.fake.base_url) + "\n"
-            return Response(
+            return WireResponse(
                 200,
                 text.encode("utf-8"),
                 [*headers, _JSON, ("vary", "Accept")],
@@ -635,7 +670,7 @@ async def data_json(req: Request) -> Response:
         models = [m.id for m in models_for("2024")]
         owned = store.owned(req.session.owner)
         text = layout_data_json(conv, owned, models, req.fake.base_url)
-    return Response(
+    return WireResponse(
         200,
         text.encode("utf-8"),
         [*headers, ("content-type", "text/sveltekit-data"), ("vary", "Accept")],
@@ -643,7 +678,7 @@ async def data_json(req: Request) -> Response:
     )
 
 
-async def list_conversations(req: Request) -> Response:
+async def list_conversations(req: HandlerRequest) -> WireResponse:
     size = 300 if req.legacy else 30
     page = _page(req)
     with req.fake.store.lock:
@@ -655,7 +690,7 @@ async def list_conversations(req: Request) -> Response:
     return json_response(items)
 
 
-async def list_conversations_v2(req: Request) -> Response:
+async def list_conversations_v2(req: HandlerRequest) -> WireResponse:
     page = _page(req)
     with req.fake.store.lock:
         convs = req.fake.store.owned(req.session.owner)[page * 30 : (page + 1) * 30 + 1]
@@ -666,27 +701,27 @@ async def list_conversations_v2(req: Request) -> Response:
 # --- models, user, config ----------------------------------------------------------------------
 
 
-async def models_v2(req: Request) -> Response:
+async def models_v2(req: HandlerRequest) -> WireResponse:
     data = [v2_model(m) for m in models_for(req.fake.generation)]
     return superjson_response(data, headers=[("cache-control", "private, max-age=60")])
 
 
-async def models_flat(req: Request) -> Response:
+async def models_flat(req: HandlerRequest) -> WireResponse:
     shape = legacy_model if req.legacy else flat_model
     return json_response([shape(m) for m in models_for(req.fake.generation)])
 
 
-async def user(req: Request) -> Response:
+async def user(req: HandlerRequest) -> WireResponse:
     if req.session.user is None:
         return json_response({"message": "Must be signed in"}, 401)
     return json_response(req.session.user)
 
 
-async def user_v2(req: Request) -> Response:
+async def user_v2(req: HandlerRequest) -> WireResponse:
     return superjson_response(req.session.user)
 
 
-async def public_config(req: Request) -> Response:
+async def public_config(req: HandlerRequest) -> WireResponse:
     config = {
         "PUBLIC_ORIGIN": req.fake.origin,
         "PUBLIC_APP_NAME": "ChatUI",
@@ -706,7 +741,7 @@ async def public_config(req: Request) -> Response:
     return superjson_response(config, headers=[("cache-control", "private, max-age=60")])
 
 
-async def feature_flags(req: Request) -> Response:
+async def feature_flags(req: HandlerRequest) -> WireResponse:
     flags = {
         "enableAssistants": False,
         "loginEnabled": req.fake.require_login,
@@ -716,11 +751,11 @@ async def feature_flags(req: Request) -> Response:
     return superjson_response(flags)
 
 
-async def healthcheck(req: Request) -> Response:
+async def healthcheck(req: HandlerRequest) -> WireResponse:
     return text_response(200, "OK")
 
 
-async def login_unconfigured(req: Request) -> Response:
+async def login_unconfigured(req: HandlerRequest) -> WireResponse:
     if req.legacy and req.method == "POST":
         error = {"message": "An error occurred", "errorId": str(uuid.uuid4())}
         return json_response({"type": "error", "error": error}, 415, chunked=False)
@@ -729,9 +764,9 @@ async def login_unconfigured(req: Request) -> Response:
     return response
 
 
-async def logout(req: Request) -> Response:
+async def logout(req: HandlerRequest) -> WireResponse:
     req.fake.store.logout(req.session.key)
-    return Response(
+    return WireResponse(
         302,
         b"",
         [
