@@ -1,0 +1,66 @@
+"""What both framework adapters share about their surface (no I/O).
+
+- :data:`UNSUPPORTED_PARAMS`: sampling parameters that chat models usually accept but that
+  HuggingChat does not let a client set (the server picks them per model). The adapters accept
+  them for compatibility, warn once per instance (:func:`unsupported_warning`) and never report
+  them as applied.
+- :func:`approximate_token_ids`: an offline, approximate tokenizer (no model download, no
+  request): words are cut into pieces of at most four characters and every punctuation mark
+  counts as one token, which lands near the count of common BPE tokenizers for English prose.
+- :func:`redact_url`: a URL with its userinfo (``user:password@``) masked, for everything an
+  adapter prints, traces or serializes.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterable
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = [
+    "UNSUPPORTED_PARAMS",
+    "approximate_token_ids",
+    "redact_url",
+    "unsupported_warning",
+]
+
+UNSUPPORTED_PARAMS: tuple[str, ...] = (
+    "temperature",
+    "max_tokens",
+    "top_p",
+    "top_k",
+    "seed",
+    "frequency_penalty",
+    "presence_penalty",
+)
+
+_PIECES = re.compile(r"\w{1,4}|[^\w\s]", re.UNICODE)
+
+
+def unsupported_warning(names: Iterable[str]) -> str:
+    """The warning for parameters HuggingChat ignores."""
+    listed = ", ".join(sorted(set(names)))
+    return (
+        f"HuggingChat does not let clients set {listed}: the server decides them per model. "
+        "They are ignored (and not reported to tracing as applied)."
+    )
+
+
+def approximate_token_ids(text: str) -> list[int]:
+    """Approximate token ids of ``text`` (offline; one id per piece, see the module doc)."""
+    return [zlib.crc32(piece.encode()) & 0xFFFF for piece in _PIECES.findall(text)]
+
+
+def redact_url(url: str | None) -> str | None:
+    """``url`` with any ``user:password@`` replaced by ``***@``; other URLs unchanged."""
+    if not url or "@" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "***"
+    if not parts.netloc or "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"***@{host}"))
