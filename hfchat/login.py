@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 from . import store
 from .auth import COOKIE_NAME, TOKEN_COOKIE
-from .browser import BrowserProcess, find_browser
+from .browser import BrowserProcess, display_available, find_browser
 from .errors import (
     AuthenticationError,
     ConfigurationError,
@@ -356,7 +356,16 @@ async def _connect(nodriver: Any, proc: BrowserProcess, executable: str) -> Any:
         host="127.0.0.1",
         port=port,
     )
-    return await nodriver.start(config=config)
+    try:
+        return await nodriver.start(config=config)
+    except HuggingChatError:
+        raise
+    except Exception as exc:  # nodriver raises a bare Exception("Failed to connect to browser")
+        raise ConfigurationError(
+            f"could not connect to the browser ({type(exc).__name__}: {str(exc)[:120]}); "
+            f"check that {executable} starts on this machine"
+            + ("" if display_available() else ", or use --headless (no display here)")
+        ) from None
 
 
 async def _disconnect(nodriver: Any, browser: Any) -> None:
@@ -566,14 +575,34 @@ def _whoami(base: str) -> dict[str, Any] | None:
         return client.whoami()
 
 
+MANUAL_COOKIE_HINT = (
+    "or copy the hf-chat cookie from a browser where you are signed in and set "
+    "HUGGINGCHAT_COOKIE (README: 'The cookie by hand')"
+)
+
+
 def login_cli(args: Any, out: TextIO) -> int:
-    """``hfchat login [--headless] [--timeout-login S] [--browser PATH]``."""
+    """``hfchat login [--headless] [--timeout-login S] [--browser PATH]``.
+
+    Fails at once (one line, exit 2) when it cannot work: ``--headless`` without
+    ``HF_EMAIL``/``HF_PASSWORD`` (nobody could fill in the form), or a visible browser on a
+    machine without a display.
+    """
     base = _base_url(getattr(args, "base_url", None))
     headless = bool(getattr(args, "headless", False))
     unattended = bool(os.environ.get(EMAIL_ENV) and os.environ.get(PASSWORD_ENV))
-    out.write(f"Opening a browser to sign in to {base} …\n")
     if headless and not unattended:
-        out.write(f"(headless without {EMAIL_ENV}/{PASSWORD_ENV}: nobody can sign in)\n")
+        raise ConfigurationError(
+            f"--headless needs {EMAIL_ENV} and {PASSWORD_ENV} to fill in the sign-in form; "
+            f"set both, sign in without --headless on a machine with a display, "
+            + MANUAL_COOKIE_HINT
+        )
+    if not headless and not display_available():
+        raise ConfigurationError(
+            "no display to open a browser window on (DISPLAY is not set); use "
+            f"{EMAIL_ENV}=... {PASSWORD_ENV}=... hfchat login --headless, " + MANUAL_COOKIE_HINT
+        )
+    out.write(f"Opening a browser to sign in to {base} …\n")
     out.flush()
     login(
         base,
