@@ -19,9 +19,11 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
+    "SEARCH_DESCRIPTION",
     "UNSUPPORTED_PARAMS",
     "approximate_token_ids",
     "redact_url",
+    "search_answer",
     "unsupported_warning",
 ]
 
@@ -64,3 +66,20 @@ def redact_url(url: str | None) -> str | None:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
     return urlunsplit(parts._replace(netloc=f"***@{host}"))
+
+
+SEARCH_DESCRIPTION = (
+    "Search the web through HuggingChat: ask a question in plain words and get a short "
+    "answer written from current web pages, followed by the numbered sources (title and URL). "
+    "Use it for recent events and facts you are unsure of."
+)
+
+
+def search_answer(text: str, sources: Iterable[dict[str, str]]) -> str:
+    """A web-search answer as a tool returns it: the answer, then its numbered sources."""
+    listed = [
+        f"[{i}] {s.get('title') or s.get('url')} <{s.get('url')}>" for i, s in enumerate(sources, 1)
+    ]
+    if not listed:
+        return f"{text.strip()}\n\nSources: none (the answer cites no web page)"
+    return text.strip() + "\n\nSources:\n" + "\n".join(listed)
