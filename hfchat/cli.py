@@ -373,7 +373,7 @@ def _interactive(args: argparse.Namespace, out: TextIO) -> int:
                     if not rest.strip():
                         out.write(f"model: {model or '(server default)'}; usage: /model NAME\n")
                         continue
-                    model = rest.strip()
+                    model = args.model = rest.strip()
                     history = list(base)
                     out.write(f"{dim}(model {model}; new conversation){reset}\n")
                     continue

@@ -1,7 +1,8 @@
 """Browser login (``hfchat login``) and logout (``hfchat logout``).
 
 :func:`alogin` (the native, async one) and :func:`login` start Chrome or Chromium through
-`nodriver <https://github.com/ultrafunkamsterdam/nodriver>`_ (``pip install "hfchat[browser]"``)
+`nodriver <https://github.com/ultrafunkamsterdam/nodriver>`_ (``pip install -e ".[browser]"`` from a
+checkout; ``pip install "hfchat[browser]"`` once published)
 with a fresh temporary profile, open ``{base_url}/login`` and let the user sign in there (password,
 SSO and 2FA all stay in the browser). They wait until the browser holds the ``hf-chat`` cookie of
 a *logged-in* session for the base URL's host (plus the huggingface.co ``token`` cookie the session
@@ -102,7 +103,8 @@ def _import_nodriver() -> Any:
         import nodriver
     except ImportError:
         raise ConfigurationError(
-            'browser login needs nodriver: pip install "hfchat[browser]"'
+            'browser login needs nodriver: pip install -e ".[browser]" in a checkout of hfchat '
+            "(or pip install nodriver)"
         ) from None
     return nodriver
 

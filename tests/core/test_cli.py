@@ -325,3 +325,47 @@ def test_interactive_ctrl_c_stops_the_answer_and_the_server() -> None:
         while not any(r.route == "stop" for r in fake.requests) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert any(r.route == "stop" for r in fake.requests)  # the server's generation stopped
+
+
+def test_one_shot_ctrl_c_stops_the_server_and_exits_130() -> None:
+    import pexpect
+
+    with FakeHuggingChat(slow_tokens=400, slow_delay=0.05) as fake:
+        child = _spawn("--base-url", fake.base_url, "chat", "-m", "fake/slow", "go")
+        try:
+            child.expect_exact("tok3 ")
+            child.sendintr()
+            child.expect_exact("hfchat: interrupted")
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+        assert child.exitstatus == 130
+        assert "Traceback" not in (child.before or "")
+        deadline = time.monotonic() + 10
+        while not any(r.route == "stop" for r in fake.requests) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert any(r.route == "stop" for r in fake.requests)
+
+
+def test_interactive_unknown_model_is_one_line_and_the_session_goes_on(
+    huggingchat_emulator: FakeHuggingChat,
+) -> None:
+    import pexpect
+
+    child = _spawn("--base-url", huggingchat_emulator.base_url, "chat", "-m", "fake/echo")
+    try:
+        child.expect_exact(">>> ")
+        child.sendline("/model no/such-model")
+        child.expect_exact("(model no/such-model; new conversation)")
+        child.sendline("hello")
+        child.expect_exact("ModelNotFoundError: model 'no/such-model'")
+        child.expect_exact("hfchat models")
+        child.expect_exact(">>> ")
+        child.sendline("/model fake/echo")
+        child.sendline("again")
+        child.expect_exact("Echo: again")
+        child.sendline("/exit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
