@@ -266,19 +266,21 @@ class ChatHuggingChat(BaseChatModel):
                 pair = self._clients
                 if pair is None:
                     cookie = self.hf_chat_cookie
-                    pair = hfchat.client_pair(
-                        base_url=self.base_url,
-                        hf_chat_cookie=cookie.get_secret_value() if cookie else None,
-                        model=self.model_name,
-                        timeout=self.timeout,
-                        max_retries=self.max_retries,
-                        proxy=self.proxy,
-                        web_search=self.web_search,
-                        allow_insecure_http=self.allow_insecure_http,
-                        resolve_message_ids=self.resolve_message_ids,
-                        cleanup_on_close=self.cleanup_on_close,
-                        **self.client_kwargs,
-                    )
+                    options: dict[str, Any] = {
+                        "base_url": self.base_url,
+                        "hf_chat_cookie": cookie.get_secret_value() if cookie else None,
+                        "model": self.model_name,
+                        "timeout": self.timeout,
+                        "max_retries": self.max_retries,
+                        "proxy": self.proxy,
+                        "web_search": self.web_search,
+                        "allow_insecure_http": self.allow_insecure_http,
+                        "resolve_message_ids": self.resolve_message_ids,
+                        "cleanup_on_close": self.cleanup_on_close,
+                    }
+                    # client_kwargs come last: they may refine any of the above (as in
+                    # HuggingChatLLM), never collide with it
+                    pair = hfchat.client_pair(**{**options, **self.client_kwargs})
                     self._clients = pair
         return pair
 

@@ -369,3 +369,23 @@ def test_interactive_unknown_model_is_one_line_and_the_session_goes_on(
     finally:
         child.close()
     assert child.exitstatus == 0
+
+
+def test_interactive_line_editing_and_history(huggingchat_emulator: FakeHuggingChat) -> None:
+    import pexpect
+
+    child = _spawn("--base-url", huggingchat_emulator.base_url, "chat", "-m", "fake/echo")
+    try:
+        child.expect_exact(">>> ")
+        child.sendline("one two")
+        child.expect_exact("Echo: one two")
+        child.expect_exact(">>> ")
+        child.send("\x1b[A")  # arrow up: the previous line comes back (readline history)
+        child.send("\x7fX\r")  # backspace edits it
+        child.expect_exact("Echo: one twX")
+        child.expect_exact(">>> ")
+        child.sendeof()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0

@@ -108,3 +108,11 @@ def test_client_kwargs_reach_the_core(fake: FakeHuggingChat) -> None:
     )
     assert llm.client._core.config.max_retry_wait == 3.5
     llm.close()
+
+
+def test_client_kwargs_may_refine_a_field_without_a_clash(fake: FakeHuggingChat) -> None:
+    llm = ChatHuggingChat(
+        base_url="http://127.0.0.1:9", model="fake/echo", client_kwargs={"base_url": fake.base_url}
+    )
+    assert llm.invoke("hi").content == "Echo: hi"  # no "multiple values" TypeError
+    llm.close()
