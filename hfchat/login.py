@@ -385,7 +385,17 @@ async def _browser_flow(
     browser = None
     try:
         browser = await _connect(nodriver, proc, executable)
-        tab = await _step(browser.get(f"{watch.base}/login"))
+        try:
+            tab = await _step(browser.get(f"{watch.base}/login"))
+        except (HuggingChatError, TimeoutError, asyncio.CancelledError):
+            raise
+        except ConnectionError:
+            raise AuthenticationError(_LOST) from None
+        except Exception as exc:  # nodriver's own bare exceptions
+            raise ConfigurationError(
+                f"the browser could not open the sign-in page ({type(exc).__name__}: "
+                f"{str(exc)[:120]})"
+            ) from None
         log.debug("opened the sign-in page")
         return await _wait_for_session(nodriver, browser, tab, proc, watch)
     finally:

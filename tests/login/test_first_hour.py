@@ -181,3 +181,31 @@ def test_browser_tests_skip_with_the_package_name_or_fail_in_ci(tmp_path: Path) 
     assert "1 skipped" in skipped.stdout and "`chromium`" in skipped.stdout
     required = run({"HFCHAT_REQUIRE_BROWSER": "1"})
     assert required.returncode == 1 and "HFCHAT_REQUIRE_BROWSER=1 but" in required.stdout
+
+
+async def test_a_bare_exception_opening_the_page_is_typed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    closed: list[bool] = []
+
+    class FakeProc:
+        def close(self) -> None:
+            closed.append(True)
+
+    class FakeBrowser:
+        async def get(self, url: str) -> Any:
+            raise Exception("Browser window not found")
+
+    async def connect(*a: Any) -> FakeBrowser:
+        return FakeBrowser()
+
+    async def disconnect(*a: Any) -> None:
+        return None
+
+    monkeypatch.setattr(login_mod.BrowserProcess, "launch", lambda *a, **k: FakeProc())
+    monkeypatch.setattr(login_mod, "_connect", connect)
+    monkeypatch.setattr(login_mod, "_disconnect", disconnect)
+    watch = login_mod._Watch(base="http://127.0.0.1:9", credentials=None)
+    with pytest.raises(ConfigurationError, match="could not open the sign-in page"):
+        await login_mod._browser_flow(object(), "/bin/true", watch, headless=True)
+    assert closed == [True]  # the browser was ended all the same
