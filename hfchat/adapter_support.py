@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import re
+import sys
+import warnings
 import zlib
 from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
@@ -25,6 +27,7 @@ __all__ = [
     "redact_url",
     "search_answer",
     "unsupported_warning",
+    "warn_unsupported",
 ]
 
 UNSUPPORTED_PARAMS: tuple[str, ...] = (
@@ -83,3 +86,27 @@ def search_answer(text: str, sources: Iterable[dict[str, str]]) -> str:
     if not listed:
         return f"{text.strip()}\n\nSources: none (the answer cites no web page)"
     return text.strip() + "\n\nSources:\n" + "\n".join(listed)
+
+
+_INTERNAL = (
+    "pydantic",
+    "langchain_core",
+    "langchain_hfchat",
+    "llama_index",
+    "llama_index_hfchat",
+    "hfchat",
+)
+
+
+def warn_unsupported(names: Iterable[str]) -> None:
+    """Warn (``UserWarning``) about ignored parameters, attributed to the caller's own line
+    (the first frame outside pydantic, the frameworks and hfchat)."""
+    level = 1
+    frame = sys._getframe(1)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.split(".")[0] not in _INTERNAL:
+            break
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(unsupported_warning(names), UserWarning, stacklevel=level + 1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import aclosing, closing
 from typing import Any
@@ -31,7 +30,7 @@ from hfchat.adapter_support import (
     UNSUPPORTED_PARAMS,
     approximate_token_ids,
     redact_url,
-    unsupported_warning,
+    warn_unsupported,
 )
 from hfchat.events import TurnEnd
 
@@ -210,7 +209,7 @@ class ChatHuggingChat(BaseChatModel):
         names += list(self.model_kwargs)
         if names:
             self._warned_unsupported = True
-            warnings.warn(unsupported_warning(names), UserWarning, stacklevel=4)
+            warn_unsupported(names)
 
     # -- LangChain identity ---------------------------------------------------------------------
     @property

@@ -38,7 +38,7 @@ from hfchat.adapter_support import (
     UNSUPPORTED_PARAMS,
     approximate_token_ids,
     redact_url,
-    unsupported_warning,
+    warn_unsupported,
 )
 
 from ._messages import to_core_messages
@@ -259,7 +259,7 @@ class HuggingChatLLM(FunctionCallingLLM):
         names += list(self.model_kwargs)
         if names:
             self._warned_unsupported = True
-            warnings.warn(unsupported_warning(names), UserWarning, stacklevel=3)
+            warn_unsupported(names)
 
     def get_num_tokens(self, text: str) -> int:
         """An approximate token count, offline (see :mod:`hfchat.adapter_support`)."""

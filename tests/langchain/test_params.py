@@ -116,3 +116,9 @@ def test_client_kwargs_may_refine_a_field_without_a_clash(fake: FakeHuggingChat)
     )
     assert llm.invoke("hi").content == "Echo: hi"  # no "multiple values" TypeError
     llm.close()
+
+
+def test_the_warning_points_at_the_callers_line() -> None:
+    with pytest.warns(UserWarning, match="does not let clients set seed") as record:
+        ChatHuggingChat(seed=7)
+    assert record[0].filename == __file__

@@ -110,3 +110,9 @@ def test_metadata_on_the_message_too(make_llm: Any) -> None:
         assert kw["model_name"] == "fake/echo"
         assert kw["model"] == "fake/echo"
         assert kw["title"] and kw["conversation_id"]
+
+
+def test_the_warning_points_at_the_callers_line() -> None:
+    with pytest.warns(UserWarning, match="does not let clients set seed") as record:
+        HuggingChatLLM(seed=7)
+    assert record[0].filename == __file__
