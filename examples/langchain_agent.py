@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
 
+from example_target import parse_args
 from langchain.agents import create_agent
 from langchain_core.tools import tool
 from langchain_setup import example_model
@@ -43,7 +43,8 @@ SCRIPT = (
 
 
 def main() -> None:
-    question = " ".join(sys.argv[1:]) or "What's the weather in Paris, and what time is it there?"
+    args = parse_args(__doc__.split("\n")[0])
+    question = " ".join(args.question) or "What's the weather in Paris, and what time is it there?"
     with contextlib.ExitStack() as stack:
         llm = example_model(stack, *SCRIPT)
         agent = create_agent(

@@ -2,21 +2,23 @@
 
     python examples/langchain_chain.py "the moon"
 
-Talks to HuggingChat when HUGGINGCHAT_COOKIE is set, else to the in-process emulator.
+Talks to the server the clients would use (base URL, HUGGINGCHAT_COOKIE, `hfchat login`);
+with none configured, to the in-process emulator (its fake model echoes the prompt).
 """
 
 from __future__ import annotations
 
 import contextlib
-import sys
 
+from example_target import parse_args
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_setup import example_model
 
 
 def main() -> None:
-    topic = " ".join(sys.argv[1:]) or "the moon"
+    args = parse_args(__doc__.split("\n")[0])
+    topic = " ".join(args.question) or "the moon"
     with contextlib.ExitStack() as stack:
         llm = example_model(stack)
         prompt = ChatPromptTemplate.from_messages(

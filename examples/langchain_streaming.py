@@ -2,15 +2,15 @@
 
     python examples/langchain_streaming.py "What is new in Python 3.13?"
 
-With HUGGINGCHAT_COOKIE set it asks HuggingChat once with web search on. Offline it asks the
-emulator's reasoning model and its web-search model.
+With a server configured (base URL, HUGGINGCHAT_COOKIE, `hfchat login`) it asks it once with
+web search on. Offline it asks the emulator's fake reasoning and web-search models.
 """
 
 from __future__ import annotations
 
 import contextlib
-import sys
 
+from example_target import dim, parse_args
 from langchain_setup import example_model, is_offline
 
 from langchain_hfchat import ChatHuggingChat
@@ -24,9 +24,9 @@ def show(llm: ChatHuggingChat, question: str) -> None:
         reasoning = chunk.additional_kwargs.get("reasoning_content", "")
         if reasoning:
             if not thinking:
-                print("[reasoning] ", end="")
+                print(dim("[reasoning] "), end="")
                 thinking = True
-            print(reasoning, end="", flush=True)
+            print(dim(reasoning), end="", flush=True)
         elif chunk.text:
             if thinking:
                 print("\n[answer] ", end="")
@@ -42,7 +42,8 @@ def show(llm: ChatHuggingChat, question: str) -> None:
 
 
 def main() -> None:
-    question = " ".join(sys.argv[1:]) or "What is new in Python 3.13?"
+    args = parse_args(__doc__.split("\n")[0])
+    question = " ".join(args.question) or "What is new in Python 3.13?"
     with contextlib.ExitStack() as stack:
         if is_offline():
             show(example_model(stack, offline_model="fake/reasoner"), question)

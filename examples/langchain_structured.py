@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
 
+from example_target import parse_args
 from langchain_setup import example_model
 from pydantic import BaseModel, Field
 
@@ -42,7 +42,8 @@ SCRIPT = json.dumps(
 
 
 def main() -> None:
-    text = " ".join(sys.argv[1:]) or "Inception (2010) by Christopher Nolan"
+    args = parse_args(__doc__.split("\n")[0])
+    text = " ".join(args.question) or "Inception (2010) by Christopher Nolan"
     with contextlib.ExitStack() as stack:
         llm = example_model(stack, SCRIPT)
         extract = llm.with_structured_output(Movie)  # a forced tool call, parsed and validated

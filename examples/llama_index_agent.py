@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 
+from example_target import color, parse_args
 from llama_index.core.agent.workflow import (
     AgentStream,
     FunctionAgent,
@@ -72,12 +73,12 @@ async def run(question: str, react: bool) -> None:
         async for event in handler.stream_events():
             if isinstance(event, AgentStream) and event.thinking_delta:
                 if not thinking:
-                    print("\n\x1b[2m(reasoning) ", end="")
+                    print("\n" + ("\x1b[2m" if color() else "") + "(reasoning) ", end="")
                     thinking = True
                 print(event.thinking_delta, end="", flush=True)
                 continue
             if thinking:
-                print("\x1b[0m")
+                print("\x1b[0m" if color() else "")
                 thinking = False
             if isinstance(event, ToolCallResult):
                 print(f"  -> {event.tool_name} returned {event.tool_output.content}")
@@ -90,9 +91,8 @@ async def run(question: str, react: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("question", nargs="*", help="the question to ask")
     parser.add_argument("--react", action="store_true", help="use a ReActAgent")
-    args = parser.parse_args()
+    args = parse_args(parser.description or "", parser)
     asyncio.run(run(" ".join(args.question) or "What is (12 + 30) * 3?", args.react))
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 
+from example_target import parse_args
 from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
 from llama_index.core.chat_engine.types import BaseChatEngine, ChatMode
 from llama_index_setup import DATA_DIR, example_llm
@@ -42,7 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-i", "--interactive", action="store_true", help="keep chatting")
     parser.add_argument("--data", default=str(DATA_DIR), help="a folder of text files")
-    args = parser.parse_args()
+    args = parse_args(parser.description or "", parser, question=False)
 
     with contextlib.ExitStack() as stack:
         llm = example_llm(stack, *SCRIPTED)

@@ -6,6 +6,7 @@ Chromium; the session is stored in a throwaway config folder, not your real one)
 
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
 
@@ -15,6 +16,8 @@ from hfchat.testing import FakeHuggingChat
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args()
+    print("*** Demo against the local emulator (a fake sign-in page), not huggingface.co.\n")
     with tempfile.TemporaryDirectory() as config, FakeHuggingChat(require_login=True) as fake:
         os.environ["HFCHAT_CONFIG_DIR"] = config  # keep the demo away from the real store
         login(fake.base_url, headless=True, timeout=60, email="demo@example.com", password="demo")

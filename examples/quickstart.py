@@ -1,7 +1,8 @@
-"""Ask HuggingChat one question and stream the answer.
+"""Ask HuggingChat one question and stream the answer (reasoning dimmed, apart).
 
-Talks to the real HuggingChat when HUGGINGCHAT_COOKIE is set; otherwise starts the embedded
-emulator on loopback and talks to that. It says which one it uses.
+Talks to the server the clients would use (``--base-url``/``HUGGINGCHAT_BASE_URL``, the cookie
+from ``HUGGINGCHAT_COOKIE`` or ``hfchat login``); with none of them it starts the embedded
+emulator on loopback, whose fake reasoning model echoes the question, and says so loudly.
 
     python examples/quickstart.py "What is the capital of France?"
 """
@@ -9,29 +10,35 @@ emulator on loopback and talks to that. It says which one it uses.
 from __future__ import annotations
 
 import contextlib
-import os
-import sys
+
+from example_target import announce, dim, parse_args, pick_target
 
 from hfchat import HuggingChatClient, ReasoningDelta, TextDelta, TurnEnd
 
 
 def main() -> None:
-    question = " ".join(sys.argv[1:]) or "Hello! What can you do?"
+    args = parse_args(__doc__.split("\n")[0])
+    question = " ".join(args.question) or "Hello! What can you do?"
+    target = pick_target()
     with contextlib.ExitStack() as stack:
-        if os.environ.get("HUGGINGCHAT_COOKIE"):
-            print("Using HuggingChat (HUGGINGCHAT_COOKIE is set)")
-            client = stack.enter_context(HuggingChatClient(cleanup_on_close=True))
+        if not target.offline:
+            announce(target)
+            client = stack.enter_context(
+                HuggingChatClient(
+                    base_url=target.base_url, model=target.model, cleanup_on_close=True
+                )
+            )
         else:
             from hfchat.testing import FakeHuggingChat
 
             fake = stack.enter_context(FakeHuggingChat())
-            print(f"Using the embedded HuggingChat emulator at {fake.base_url}")
+            announce(target, fake.base_url, scripted=False)
             client = stack.enter_context(
                 HuggingChatClient(base_url=fake.base_url, model="fake/reasoner")
             )
         for event in client.stream_chat(question):
             if isinstance(event, ReasoningDelta):
-                print(f"\x1b[2m{event.text}\x1b[0m", end="", flush=True)
+                print(dim(event.text), end="", flush=True)
             elif isinstance(event, TextDelta):
                 print(event.text, end="", flush=True)
             elif isinstance(event, TurnEnd):

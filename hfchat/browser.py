@@ -31,8 +31,11 @@ from .errors import ConfigurationError
 __all__ = [
     "BROWSER_ENV",
     "INSTALL_HINT",
+    "SCRUBBED_ENV",
     "BrowserProcess",
     "browser_args",
+    "browser_env",
+    "display_available",
     "find_browser",
 ]
 
@@ -44,6 +47,15 @@ INSTALL_HINT = (
     f"or point {BROWSER_ENV} (CLI: --browser) at a Chrome or Chromium executable"
 )
 PROFILE_PREFIX = "hfchat-login-"
+# credentials the browser (and whatever it starts) must not inherit
+SCRUBBED_ENV = (
+    "HF_PASSWORD",
+    "HF_EMAIL",
+    "HUGGINGCHAT_COOKIE",
+    "HUGGINGCHAT_PROXY",
+    "HF_TOKEN",
+    "HUGGING_FACE_HUB_TOKEN",
+)
 
 _NAMES = ("google-chrome", "google-chrome-stable", "chromium", "chromium-browser", "chrome")
 _KNOWN_PATHS: tuple[str, ...] = (
@@ -105,6 +117,21 @@ def find_browser(browser_path: str | os.PathLike[str] | None = None) -> str:
         if _is_executable(path):
             return path
     raise ConfigurationError(f"no Chrome or Chromium browser found for the login; {INSTALL_HINT}")
+
+
+def browser_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The browser's environment: this process's, without the credentials in
+    :data:`SCRUBBED_ENV`."""
+    source = os.environ if environ is None else environ
+    return {k: v for k, v in source.items() if k not in SCRUBBED_ENV}
+
+
+def display_available() -> bool:
+    """Whether a browser window can be shown (on Linux and BSD: ``DISPLAY`` or
+    ``WAYLAND_DISPLAY`` is set; elsewhere always)."""
+    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
 
 
 def _is_root() -> bool:
@@ -170,6 +197,7 @@ class BrowserProcess:
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
                     stderr=err,
+                    env=browser_env(),
                     start_new_session=os.name == "posix",
                     creationflags=_CREATION_FLAGS,
                 )

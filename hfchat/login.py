@@ -1,7 +1,8 @@
 """Browser login (``hfchat login``) and logout (``hfchat logout``).
 
 :func:`alogin` (the native, async one) and :func:`login` start Chrome or Chromium through
-`nodriver <https://github.com/ultrafunkamsterdam/nodriver>`_ (``pip install "hfchat[browser]"``)
+`nodriver <https://github.com/ultrafunkamsterdam/nodriver>`_ (``pip install -e ".[browser]"`` from a
+checkout; ``pip install "hfchat[browser]"`` once published)
 with a fresh temporary profile, open ``{base_url}/login`` and let the user sign in there (password,
 SSO and 2FA all stay in the browser). They wait until the browser holds the ``hf-chat`` cookie of
 a *logged-in* session for the base URL's host (plus the huggingface.co ``token`` cookie the session
@@ -37,7 +38,7 @@ from urllib.parse import urlsplit
 
 from . import store
 from .auth import COOKIE_NAME, TOKEN_COOKIE
-from .browser import BrowserProcess, find_browser
+from .browser import BrowserProcess, display_available, find_browser
 from .errors import (
     AuthenticationError,
     ConfigurationError,
@@ -102,7 +103,8 @@ def _import_nodriver() -> Any:
         import nodriver
     except ImportError:
         raise ConfigurationError(
-            'browser login needs nodriver: pip install "hfchat[browser]"'
+            'browser login needs nodriver: pip install -e ".[browser]" in a checkout of hfchat '
+            "(or pip install nodriver)"
         ) from None
     return nodriver
 
@@ -356,7 +358,16 @@ async def _connect(nodriver: Any, proc: BrowserProcess, executable: str) -> Any:
         host="127.0.0.1",
         port=port,
     )
-    return await nodriver.start(config=config)
+    try:
+        return await nodriver.start(config=config)
+    except HuggingChatError:
+        raise
+    except Exception as exc:  # nodriver raises a bare Exception("Failed to connect to browser")
+        raise ConfigurationError(
+            f"could not connect to the browser ({type(exc).__name__}: {str(exc)[:120]}); "
+            f"check that {executable} starts on this machine"
+            + ("" if display_available() else ", or use --headless (no display here)")
+        ) from None
 
 
 async def _disconnect(nodriver: Any, browser: Any) -> None:
@@ -374,7 +385,17 @@ async def _browser_flow(
     browser = None
     try:
         browser = await _connect(nodriver, proc, executable)
-        tab = await _step(browser.get(f"{watch.base}/login"))
+        try:
+            tab = await _step(browser.get(f"{watch.base}/login"))
+        except (HuggingChatError, TimeoutError, asyncio.CancelledError):
+            raise
+        except ConnectionError:
+            raise AuthenticationError(_LOST) from None
+        except Exception as exc:  # nodriver's own bare exceptions
+            raise ConfigurationError(
+                f"the browser could not open the sign-in page ({type(exc).__name__}: "
+                f"{str(exc)[:120]})"
+            ) from None
         log.debug("opened the sign-in page")
         return await _wait_for_session(nodriver, browser, tab, proc, watch)
     finally:
@@ -566,14 +587,34 @@ def _whoami(base: str) -> dict[str, Any] | None:
         return client.whoami()
 
 
+MANUAL_COOKIE_HINT = (
+    "or copy the hf-chat cookie from a browser where you are signed in and set "
+    "HUGGINGCHAT_COOKIE (README: 'The cookie by hand')"
+)
+
+
 def login_cli(args: Any, out: TextIO) -> int:
-    """``hfchat login [--headless] [--timeout-login S] [--browser PATH]``."""
+    """``hfchat login [--headless] [--timeout-login S] [--browser PATH]``.
+
+    Fails at once (one line, exit 2) when it cannot work: ``--headless`` without
+    ``HF_EMAIL``/``HF_PASSWORD`` (nobody could fill in the form), or a visible browser on a
+    machine without a display.
+    """
     base = _base_url(getattr(args, "base_url", None))
     headless = bool(getattr(args, "headless", False))
     unattended = bool(os.environ.get(EMAIL_ENV) and os.environ.get(PASSWORD_ENV))
-    out.write(f"Opening a browser to sign in to {base} …\n")
     if headless and not unattended:
-        out.write(f"(headless without {EMAIL_ENV}/{PASSWORD_ENV}: nobody can sign in)\n")
+        raise ConfigurationError(
+            f"--headless needs {EMAIL_ENV} and {PASSWORD_ENV} to fill in the sign-in form; "
+            f"set both, sign in without --headless on a machine with a display, "
+            + MANUAL_COOKIE_HINT
+        )
+    if not headless and not display_available():
+        raise ConfigurationError(
+            "no display to open a browser window on (DISPLAY is not set); use "
+            f"{EMAIL_ENV}=... {PASSWORD_ENV}=... hfchat login --headless, " + MANUAL_COOKIE_HINT
+        )
+    out.write(f"Opening a browser to sign in to {base} …\n")
     out.flush()
     login(
         base,

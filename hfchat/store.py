@@ -22,6 +22,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .errors import ConfigurationError
+
 __all__ = ["config_dir", "delete", "load", "load_record", "path_for", "save"]
 
 log = logging.getLogger("hfchat.store")
@@ -53,9 +55,34 @@ def path_for(base_url: str) -> Path:
     return config_dir() / "sessions" / f"{_key(base_url)}.json"
 
 
+def _unsafe_folder(folder: Path) -> str | None:
+    """Why ``folder`` must not hold sessions (a symlink, or owned by someone else), or None."""
+    try:
+        info = folder.lstat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot inspect it ({exc.strerror or exc})"
+    if stat.S_ISLNK(info.st_mode):
+        return "it is a symbolic link"
+    if not stat.S_ISDIR(info.st_mode):
+        return "it is not a folder"
+    getuid = getattr(os, "getuid", None)
+    if getuid is not None and info.st_uid != getuid():
+        return "it is owned by another user"
+    return None
+
+
 def load_record(base_url: str) -> dict[str, Any] | None:
-    """The whole stored record for ``base_url`` (cookies plus extra keys), or ``None``."""
+    """The whole stored record for ``base_url`` (cookies plus extra keys), or ``None``.
+
+    A sessions folder that is a symbolic link or belongs to another user is not read (a
+    warning is logged): it is treated as holding no session."""
     path = path_for(base_url)
+    reason = _unsafe_folder(path.parent)
+    if reason:
+        log.warning("not reading sessions from %s: %s", path.parent, reason)
+        return None
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -85,10 +112,17 @@ def _warn_if_exposed(path: Path) -> None:
 
 
 def _private_dir(folder: Path) -> None:
-    """Create ``folder`` (and a missing config dir above it) with mode 0700."""
+    """Create ``folder`` (and a missing config dir above it) with mode 0700; refuse a folder
+    that is a symbolic link or belongs to another user (never chmod what it points at)."""
     for level in (folder.parent, folder):
-        if not level.exists():
+        if not level.exists() and not level.is_symlink():
             level.mkdir(parents=True, exist_ok=True, mode=_DIR_MODE)
+    reason = _unsafe_folder(folder)
+    if reason:
+        raise ConfigurationError(
+            f"refusing to store the session in {folder}: {reason}; remove it or point "
+            "HFCHAT_CONFIG_DIR at a private folder"
+        )
     with contextlib.suppress(NotImplementedError):
         os.chmod(folder, _DIR_MODE)
 

@@ -12,7 +12,7 @@ Registered with langchain-core as the translator of ``model_provider="huggingcha
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.messages import content as types
@@ -32,16 +32,16 @@ def _server_tool_blocks(items: Any) -> list[types.ContentBlock]:
             continue
         kind = item.get("kind")
         if kind == "call":
-            call: types.ServerToolCall = {
+            call: dict[str, Any] = {
                 "type": "server_tool_call",
                 "id": str(item["id"]),
                 "name": str(item.get("name") or ""),
                 "args": dict(item.get("args") or {}),
             }
-            blocks.append(call)
+            blocks.append(cast(types.ServerToolCall, call))
         elif kind in ("result", "error"):
             failed = kind == "error" or item.get("status") == "error"
-            result: types.ServerToolResult = {
+            result: dict[str, Any] = {
                 "type": "server_tool_result",
                 "tool_call_id": str(item["id"]),
                 "status": "error" if failed else "success",
@@ -52,7 +52,7 @@ def _server_tool_blocks(items: Any) -> list[types.ContentBlock]:
                 result["output"] = item["message"]
             if item.get("name"):
                 result["extras"] = {"name": item["name"]}
-            blocks.append(result)
+            blocks.append(cast(types.ServerToolResult, result))
     return blocks
 
 
@@ -62,26 +62,29 @@ def _common(message: AIMessage) -> list[types.ContentBlock]:
     blocks: list[types.ContentBlock] = []
     reasoning = message.additional_kwargs.get("reasoning_content")
     if isinstance(reasoning, str) and reasoning:
-        blocks.append({"type": "reasoning", "reasoning": reasoning})
+        blocks.append(
+            cast(types.ReasoningContentBlock, {"type": "reasoning", "reasoning": reasoning})
+        )
     blocks.extend(_server_tool_blocks(message.additional_kwargs.get("tool_activity")))
     if message.content:
-        blocks.append({"type": "text", "text": message.content})
+        blocks.append(cast(types.TextContentBlock, {"type": "text", "text": message.content}))
     return blocks
 
 
 def _tool_call_blocks(message: AIMessage) -> list[types.ContentBlock]:
     blocks: list[types.ContentBlock] = []
     for tc in message.tool_calls:
-        blocks.append({"type": "tool_call", "name": tc["name"], "args": tc["args"], "id": tc["id"]})
+        call = {"type": "tool_call", "name": tc["name"], "args": tc["args"], "id": tc["id"]}
+        blocks.append(cast(types.ToolCall, call))
     for itc in message.invalid_tool_calls:
-        invalid: types.InvalidToolCall = {
+        invalid: dict[str, Any] = {
             "type": "invalid_tool_call",
             "id": itc.get("id"),
             "name": itc.get("name"),
             "args": itc.get("args"),
             "error": itc.get("error"),
         }
-        blocks.append(invalid)
+        blocks.append(cast(types.InvalidToolCall, invalid))
     return blocks
 
 
@@ -96,15 +99,15 @@ def translate_content_chunk(message: AIMessageChunk) -> list[types.ContentBlock]
     if message.chunk_position == "last":
         return blocks + _tool_call_blocks(message)
     for tcc in message.tool_call_chunks:
-        chunk: types.ToolCallChunk = {
+        chunk: dict[str, Any] = {
             "type": "tool_call_chunk",
             "id": tcc.get("id"),
             "name": tcc.get("name"),
             "args": tcc.get("args"),
         }
         if tcc.get("index") is not None:
-            chunk["index"] = tcc["index"]  # type: ignore[typeddict-item]
-        blocks.append(chunk)
+            chunk["index"] = tcc["index"]
+        blocks.append(cast(types.ToolCallChunk, chunk))
     return blocks
 
 

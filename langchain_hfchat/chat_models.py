@@ -13,10 +13,25 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
-from langchain_core.utils import secret_from_env
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from langchain_core.utils import from_env, get_pydantic_field_names, secret_from_env
+from langchain_core.utils.utils import _build_model_kwargs
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_serializer,
+    model_validator,
+)
 
 import hfchat
+from hfchat.adapter_support import (
+    UNSUPPORTED_PARAMS,
+    approximate_token_ids,
+    redact_url,
+    warn_unsupported,
+)
 from hfchat.events import TurnEnd
 
 from . import _blocks
@@ -41,7 +56,8 @@ class ChatHuggingChat(BaseChatModel):
     """HuggingChat chat model (huggingface/chat-ui, the hosted service or a self-hosted one).
 
     Setup:
-        ``pip install "hfchat[langchain]"``; log in with ``hfchat login`` or pass the ``hf-chat``
+        ``pip install -e ".[langchain]"`` from a checkout (``pip install "hfchat[langchain]"``
+        once published); log in with ``hfchat login`` or pass the ``hf-chat``
         session cookie (``hf_chat_cookie=`` / ``api_key=``, or env ``HUGGINGCHAT_COOKIE``).
 
     Key init args:
@@ -55,13 +71,19 @@ class ChatHuggingChat(BaseChatModel):
         web_search: turn the server's web search on (per call: ``web_search=``).
         conversation_id: pin every call to this server conversation (per call too).
         stop: stop sequences, applied client-side (the answer is cut before the first one).
-        temperature, max_tokens: accepted for compatibility and reported to tracing, but
-            **not supported by HuggingChat** (the server decides them per model).
+        temperature, max_tokens, top_p, top_k, seed, frequency_penalty, presence_penalty,
+            model_kwargs: accepted for compatibility but **not supported by HuggingChat** (the
+            server decides them per model): a warning once per instance, and they are not
+            reported to tracing as applied. An unknown keyword (``temprature=0.5``) warns and
+            lands in ``model_kwargs``, as with ``ChatOpenAI``.
         resolve_message_ids: fill ``response_metadata["message_id"]`` (one extra read per
             answer; the answer stream carries no ids, so it is None otherwise).
         cleanup_on_close: delete the conversations this model created on :meth:`close`.
         client_kwargs: further :class:`hfchat.HuggingChatClient` options (``impersonate``,
             ``max_connections``, ``max_retry_wait``, ``conversation_cache_size``).
+
+    Token counts (``get_num_tokens``, ``trim_messages(token_counter=llm)``) are approximate and
+    offline: no tokenizer download, no request (see :mod:`hfchat.adapter_support`).
 
     Instantiate::
 
@@ -94,25 +116,39 @@ class ChatHuggingChat(BaseChatModel):
 
     model_name: str | None = Field(default=None, alias="model")
     """Model id; None lets the server choose (its first listed model)."""
-    base_url: str | None = None
-    """chat-ui base URL; None: env ``HUGGINGCHAT_BASE_URL`` or ``https://huggingface.co/chat``."""
+    base_url: str | None = Field(default_factory=from_env("HUGGINGCHAT_BASE_URL", default=None))
+    """chat-ui base URL, read from env ``HUGGINGCHAT_BASE_URL`` at construction; None:
+    ``https://huggingface.co/chat``. Userinfo in it is masked in tracing and dumps."""
     hf_chat_cookie: SecretStr | None = Field(
         alias="api_key", default_factory=secret_from_env("HUGGINGCHAT_COOKIE", default=None)
     )
     """The ``hf-chat`` session cookie; None: env ``HUGGINGCHAT_COOKIE``, the login store, or
     an anonymous session."""
-    timeout: float | None = None
-    """Request timeout in seconds (also the idle limit within a stream)."""
+    timeout: float | tuple[float, float] | None = None
+    """Seconds, or ``(connect, read)``; read is also the idle limit within a stream."""
     max_retries: int = 2
     """Retries of failed requests before any output."""
-    proxy: str | None = Field(default=None, repr=False)
+    proxy: str | None = Field(default=None, repr=False, exclude=True)
     """Proxy URL; None: env ``HUGGINGCHAT_PROXY``."""
     web_search: bool = False
     """Turn on the server's web search for every call."""
     temperature: float | None = None
-    """Accepted for compatibility; HuggingChat does not let clients set it."""
+    """Accepted for compatibility; HuggingChat does not let clients set it (warns)."""
     max_tokens: int | None = None
-    """Accepted for compatibility; HuggingChat does not let clients set it."""
+    """Accepted for compatibility; HuggingChat does not let clients set it (warns)."""
+    top_p: float | None = None
+    """Accepted for compatibility; HuggingChat does not let clients set it (warns)."""
+    top_k: int | None = None
+    """Accepted for compatibility; HuggingChat does not let clients set it (warns)."""
+    seed: int | None = None
+    """Accepted for compatibility; HuggingChat does not let clients set it (warns)."""
+    frequency_penalty: float | None = None
+    """Accepted for compatibility; HuggingChat does not let clients set it (warns)."""
+    presence_penalty: float | None = None
+    """Accepted for compatibility; HuggingChat does not let clients set it (warns)."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Other model parameters (unknown constructor keywords land here, with a warning, as with
+    ``ChatOpenAI``); HuggingChat applies none of them (warns)."""
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
     """Stop sequences, applied client-side."""
     streaming: bool = False
@@ -137,6 +173,46 @@ class ChatHuggingChat(BaseChatModel):
     _clients: tuple[hfchat.HuggingChatClient, hfchat.AsyncHuggingChatClient] | None = PrivateAttr(
         default=None
     )
+    _warned_unsupported: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_extra_kwargs(cls, values: Any) -> Any:
+        """Unknown keywords go to ``model_kwargs`` with a warning (what ``ChatOpenAI`` does)."""
+        if not isinstance(values, dict):
+            return values
+        return _build_model_kwargs(dict(values), get_pydantic_field_names(cls))
+
+    @field_serializer("base_url")
+    def _masked_base_url(self, value: str | None) -> str | None:
+        return redact_url(value)
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if name == "base_url" else value
+
+    def to_json(self) -> Any:
+        """LangChain's serialized form, with credentials in ``base_url`` masked."""
+        data = super().to_json()
+        kwargs = data.get("kwargs")
+        if isinstance(kwargs, dict) and isinstance(kwargs.get("base_url"), str):
+            kwargs["base_url"] = redact_url(kwargs["base_url"])
+        return data
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Warn once if parameters HuggingChat ignores were set."""
+        super().model_post_init(context)
+        self._warn_unsupported({})
+
+    def _warn_unsupported(self, call_kwargs: dict[str, Any]) -> None:
+        if self._warned_unsupported:
+            return
+        names = [n for n in UNSUPPORTED_PARAMS if getattr(self, n, None) is not None]
+        names += [n for n in UNSUPPORTED_PARAMS if call_kwargs.get(n) is not None]
+        names += list(self.model_kwargs)
+        if names:
+            self._warned_unsupported = True
+            warn_unsupported(names)
 
     # -- LangChain identity ---------------------------------------------------------------------
     @property
@@ -160,13 +236,11 @@ class ChatHuggingChat(BaseChatModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {
             "model_name": self.model_name,
-            "base_url": self.base_url,
+            "base_url": redact_url(self.base_url),
             "web_search": self.web_search,
             "conversation_id": self.conversation_id,
             "timeout": self.timeout,
             "max_retries": self.max_retries,
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
             "stop": self.stop,
         }
 
@@ -176,16 +250,15 @@ class ChatHuggingChat(BaseChatModel):
             ls_model_name=kwargs.get("model") or self.model_name or "default",
             ls_model_type="chat",
         )
-        temperature = kwargs.get("temperature", self.temperature)
-        if temperature is not None:
-            params["ls_temperature"] = temperature
-        max_tokens = kwargs.get("max_tokens", self.max_tokens)
-        if max_tokens is not None:
-            params["ls_max_tokens"] = max_tokens
+        # temperature and max_tokens are never reported: HuggingChat does not apply them
         ls_stop = stop if stop is not None else self.stop
         if ls_stop:
             params["ls_stop"] = ls_stop
         return params
+
+    def get_token_ids(self, text: str) -> list[int]:
+        """Approximate token ids, computed offline (no tokenizer download, no request)."""
+        return approximate_token_ids(text)
 
     # -- clients (created on first use; never in __init__) -----------------------------------------
     def _pair(self) -> tuple[hfchat.HuggingChatClient, hfchat.AsyncHuggingChatClient]:
@@ -195,19 +268,21 @@ class ChatHuggingChat(BaseChatModel):
                 pair = self._clients
                 if pair is None:
                     cookie = self.hf_chat_cookie
-                    pair = hfchat.client_pair(
-                        base_url=self.base_url,
-                        hf_chat_cookie=cookie.get_secret_value() if cookie else None,
-                        model=self.model_name,
-                        timeout=self.timeout,
-                        max_retries=self.max_retries,
-                        proxy=self.proxy,
-                        web_search=self.web_search,
-                        allow_insecure_http=self.allow_insecure_http,
-                        resolve_message_ids=self.resolve_message_ids,
-                        cleanup_on_close=self.cleanup_on_close,
-                        **self.client_kwargs,
-                    )
+                    options: dict[str, Any] = {
+                        "base_url": self.base_url,
+                        "hf_chat_cookie": cookie.get_secret_value() if cookie else None,
+                        "model": self.model_name,
+                        "timeout": self.timeout,
+                        "max_retries": self.max_retries,
+                        "proxy": self.proxy,
+                        "web_search": self.web_search,
+                        "allow_insecure_http": self.allow_insecure_http,
+                        "resolve_message_ids": self.resolve_message_ids,
+                        "cleanup_on_close": self.cleanup_on_close,
+                    }
+                    # client_kwargs come last: they may refine any of the above (as in
+                    # HuggingChatLLM), never collide with it
+                    pair = hfchat.client_pair(**{**options, **self.client_kwargs})
                     self._clients = pair
         return pair
 
@@ -261,6 +336,7 @@ class ChatHuggingChat(BaseChatModel):
     def _prepare(
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
     ) -> tuple[list[hfchat.ChatMessage], dict[str, Any], StopCutter | None]:
+        self._warn_unsupported(kwargs)
         history = _to_core_messages(messages)
         instruction = response_format_instruction(kwargs.get("response_format"))
         if instruction:

@@ -1,7 +1,9 @@
-"""LlamaIndex adapter of hfchat: :class:`HuggingChatLLM`, HuggingChat as a LlamaIndex LLM."""
+"""LlamaIndex adapter of hfchat: :class:`HuggingChatLLM`, HuggingChat as a LlamaIndex LLM, and
+:class:`HuggingChatSearch`, its web search as a tool."""
 
 from __future__ import annotations
 
 from .base import HuggingChatLLM
+from .search import HuggingChatSearch
 
-__all__ = ["HuggingChatLLM"]
+__all__ = ["HuggingChatLLM", "HuggingChatSearch"]

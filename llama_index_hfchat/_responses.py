@@ -5,7 +5,8 @@ One streamed chunk per answer or reasoning delta: ``delta`` is the new answer te
 ``AgentStream.thinking_delta``), and ``message`` the answer so far (reasoning as a
 ``ThinkingBlock`` before the text). The last chunk (``delta=""``) carries the whole turn:
 tool calls as ``ToolCallBlock``s (and OpenAI-shaped ``message.additional_kwargs["tool_calls"]``),
-the turn's metadata in ``additional_kwargs`` and the final updates as ``raw``.
+the turn's metadata in both ``additional_kwargs`` and ``message.additional_kwargs`` and the final
+updates as ``raw``.
 
 Chunks are built with ``model_construct`` (no validation per token); the final response is
 validated normally.
@@ -35,7 +36,7 @@ __all__ = ["TurnChunks", "response_from_result", "turn_metadata"]
 def turn_metadata(result: TurnResult) -> dict[str, Any]:
     """``ChatResponse.additional_kwargs`` of a finished turn."""
     meta = result.metadata()
-    meta["model"] = meta.pop("model_name")
+    meta["model"] = meta["model_name"]  # LlamaIndex-style alias of the shared key
     if result.reasoning_status:
         meta["reasoning_status"] = list(result.reasoning_status)
     return meta
@@ -62,14 +63,15 @@ def response_from_result(result: TurnResult) -> ChatResponse:
         ToolCallBlock(tool_call_id=c.id, tool_name=c.name, tool_kwargs=dict(c.arguments))
         for c in result.tool_calls
     )
-    extra: dict[str, Any] = {}
+    meta = turn_metadata(result)
+    extra: dict[str, Any] = dict(meta)  # the metadata on the message too
     if result.tool_calls:
         extra["tool_calls"] = _openai_tool_calls(result.tool_calls)
     return ChatResponse(
         message=ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=extra),
         raw=result.final_updates,
         delta="",
-        additional_kwargs=turn_metadata(result),
+        additional_kwargs=meta,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import warnings
 from collections.abc import AsyncGenerator, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,7 +27,7 @@ from llama_index.core.base.llms.types import (
     MessageRole,
     ToolCallBlock,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr, field_serializer
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
@@ -35,6 +36,12 @@ from pydantic import BaseModel
 from typing_extensions import Self
 
 import hfchat
+from hfchat.adapter_support import (
+    UNSUPPORTED_PARAMS,
+    approximate_token_ids,
+    redact_url,
+    warn_unsupported,
+)
 
 from ._messages import to_core_messages
 from ._responses import TurnChunks, response_from_result
@@ -53,6 +60,7 @@ __all__ = ["HuggingChatLLM"]
 DEFAULT_CONTEXT_WINDOW = 32768
 DEFAULT_NUM_OUTPUT = 4096
 COOKIE_ENV = "HUGGINGCHAT_COOKIE"
+BASE_URL_ENV = "HUGGINGCHAT_BASE_URL"
 _CLIENTS_LOCK = threading.RLock()  # guards lazy client creation (module-wide: keeps LLMs picklable)
 
 
@@ -72,9 +80,17 @@ class HuggingChatLLM(FunctionCallingLLM):
 
     Responses: ``message.content`` is the answer; the model's reasoning is a ``ThinkingBlock``
     in ``message.blocks`` (streamed as ``additional_kwargs["thinking_delta"]``); tool calls are
-    ``ToolCallBlock``s; ``additional_kwargs`` holds ``sources``, ``title``, ``conversation_id``,
-    ``message_id``, ``model`` (the routed model when known) and ``finish_reason``; ``raw`` the
-    final updates of the stream. Errors are hfchat's typed errors (:mod:`hfchat.errors`).
+    ``ToolCallBlock``s; both ``ChatResponse.additional_kwargs`` and
+    ``ChatResponse.message.additional_kwargs`` hold ``sources``, ``title``,
+    ``conversation_id``, ``message_id``, ``model_name`` (the routed model when known; also
+    under ``model``) and ``finish_reason``; ``raw`` the final updates of the stream. Errors are
+    hfchat's typed errors (:mod:`hfchat.errors`).
+
+    Parameters HuggingChat does not let clients set (``temperature``, ``max_tokens``,
+    ``top_p``, ``top_k``, ``seed``, ``frequency_penalty``, ``presence_penalty``,
+    ``model_kwargs``) are accepted and warned about once; an unknown keyword warns and lands in
+    ``model_kwargs`` (it never vanishes). ``api_key`` is an alias of ``hf_chat_cookie`` and
+    ``model_name`` of ``model``, as in ``ChatHuggingChat``.
 
     Examples:
         ```python
@@ -95,7 +111,10 @@ class HuggingChatLLM(FunctionCallingLLM):
     )
     base_url: str | None = Field(
         default=None,
-        description="chat-ui base URL; env HUGGINGCHAT_BASE_URL; default huggingface.co/chat.",
+        description=(
+            "chat-ui base URL; read from env HUGGINGCHAT_BASE_URL at construction; default "
+            "huggingface.co/chat. Userinfo in it is masked in dumps."
+        ),
     )
     hf_chat_cookie: SecretStr | None = Field(
         default_factory=_cookie_from_env,
@@ -137,6 +156,23 @@ class HuggingChatLLM(FunctionCallingLLM):
         default=False,
         description="Read the conversation after each turn so additional_kwargs has message_id.",
     )
+    conversation_id: str | None = Field(
+        default=None, description="Send every call into this existing server conversation."
+    )
+    client_kwargs: dict[str, Any] = Field(
+        default_factory=dict, description="Further hfchat.HuggingChatClient keyword arguments."
+    )
+    temperature: float | None = Field(default=None, description="Not supported (warns).")
+    max_tokens: int | None = Field(default=None, description="Not supported (warns).")
+    top_p: float | None = Field(default=None, description="Not supported (warns).")
+    top_k: int | None = Field(default=None, description="Not supported (warns).")
+    seed: int | None = Field(default=None, description="Not supported (warns).")
+    frequency_penalty: float | None = Field(default=None, description="Not supported (warns).")
+    presence_penalty: float | None = Field(default=None, description="Not supported (warns).")
+    model_kwargs: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Other model parameters (unknown keywords land here); none applied (warns).",
+    )
     context_window: int = Field(
         default=DEFAULT_CONTEXT_WINDOW, gt=0, description="Context window assumed, in tokens."
     )
@@ -154,6 +190,7 @@ class HuggingChatLLM(FunctionCallingLLM):
 
     _client: hfchat.HuggingChatClient | None = PrivateAttr(default=None)
     _aclient: hfchat.AsyncHuggingChatClient | None = PrivateAttr(default=None)
+    _warned_unsupported: bool = PrivateAttr(default=False)
 
     def __init__(
         self,
@@ -172,16 +209,35 @@ class HuggingChatLLM(FunctionCallingLLM):
         conversation_cache_size: int = 512,
         cleanup_on_close: bool = False,
         resolve_message_ids: bool = False,
+        conversation_id: str | None = None,
+        client_kwargs: dict[str, Any] | None = None,
         context_window: int = DEFAULT_CONTEXT_WINDOW,
         num_output: int = DEFAULT_NUM_OUTPUT,
+        api_key: str | SecretStr | None = None,
+        model_name: str | None = None,
+        model_kwargs: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        """Arguments are the fields above; ``kwargs`` go to LlamaIndex's ``LLM``
-        (``system_prompt``, ``callback_manager``, ...)."""
+        """Arguments are the fields above (``api_key`` is an alias of ``hf_chat_cookie``,
+        ``model_name`` of ``model``); other known ``kwargs`` go to LlamaIndex's ``LLM``
+        (``system_prompt``, ``callback_manager``, ...); unknown ones warn and go to
+        ``model_kwargs``."""
+        extra = dict(model_kwargs or {})
+        known = set(type(self).model_fields)
+        for name in list(kwargs):
+            if name not in known:
+                warnings.warn(
+                    f"{name} is not a parameter of HuggingChatLLM; it was transferred to "
+                    f"model_kwargs. Please confirm that {name} is what you intended.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                extra[name] = kwargs.pop(name)
+        cookie = hf_chat_cookie if hf_chat_cookie is not None else api_key
         super().__init__(
-            model=model,
-            base_url=base_url,
-            hf_chat_cookie=hf_chat_cookie if hf_chat_cookie is not None else _cookie_from_env(),
+            model=model if model is not None else model_name,
+            base_url=base_url if base_url is not None else os.environ.get(BASE_URL_ENV) or None,
+            hf_chat_cookie=cookie if cookie is not None else _cookie_from_env(),
             timeout=timeout,
             max_retries=max_retries,
             proxy=proxy,
@@ -193,10 +249,36 @@ class HuggingChatLLM(FunctionCallingLLM):
             conversation_cache_size=conversation_cache_size,
             cleanup_on_close=cleanup_on_close,
             resolve_message_ids=resolve_message_ids,
+            conversation_id=conversation_id,
+            client_kwargs=dict(client_kwargs or {}),
             context_window=context_window,
             num_output=num_output,
+            model_kwargs=extra,
             **kwargs,
         )
+        self._warn_unsupported({})
+
+    @field_serializer("base_url")
+    def _masked_base_url(self, value: str | None) -> str | None:
+        return redact_url(value)
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if name == "base_url" else value
+
+    def _warn_unsupported(self, call_kwargs: dict[str, Any]) -> None:
+        if self._warned_unsupported:
+            return
+        names = [n for n in UNSUPPORTED_PARAMS if getattr(self, n, None) is not None]
+        names += [n for n in UNSUPPORTED_PARAMS if call_kwargs.get(n) is not None]
+        names += list(self.model_kwargs)
+        if names:
+            self._warned_unsupported = True
+            warn_unsupported(names)
+
+    def get_num_tokens(self, text: str) -> int:
+        """An approximate token count, offline (see :mod:`hfchat.adapter_support`)."""
+        return len(approximate_token_ids(text))
 
     @classmethod
     def class_name(cls) -> str:
@@ -231,6 +313,7 @@ class HuggingChatLLM(FunctionCallingLLM):
             "conversation_cache_size": self.conversation_cache_size,
             "cleanup_on_close": self.cleanup_on_close,
             "resolve_message_ids": self.resolve_message_ids,
+            **self.client_kwargs,
         }
 
     def _clients(self) -> tuple[hfchat.HuggingChatClient, hfchat.AsyncHuggingChatClient]:
@@ -291,12 +374,13 @@ class HuggingChatLLM(FunctionCallingLLM):
         self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]
     ) -> tuple[list[hfchat.ChatMessage], dict[str, Any]]:
         """The core's messages and ``stream_chat`` arguments for one call."""
+        self._warn_unsupported(kwargs)
         core_messages = to_core_messages(messages, self.system_prompt)
         web_search = kwargs.get("web_search")
         turn: dict[str, Any] = {
             "model": kwargs.get("model") or self.model,
             "web_search": self.web_search if web_search is None else bool(web_search),
-            "conversation_id": kwargs.get("conversation_id"),
+            "conversation_id": kwargs.get("conversation_id", self.conversation_id),
         }
         tools = kwargs.get("tools")
         if tools:

@@ -47,9 +47,11 @@ def test_aliases_and_identity() -> None:
     }
     assert llm._get_ls_params(model="m3", stop=["y"])["ls_model_name"] == "m3"
     assert llm._get_ls_params(stop=["y"])["ls_stop"] == ["y"]
-    tuned = ChatHuggingChat(temperature=0.2, max_tokens=10)
-    assert tuned._get_ls_params()["ls_temperature"] == 0.2
-    assert tuned._get_ls_params()["ls_max_tokens"] == 10
+    with pytest.warns(UserWarning, match="does not let clients set max_tokens, temperature"):
+        tuned = ChatHuggingChat(temperature=0.2, max_tokens=10)
+    # accepted, but never reported to tracing as applied: HuggingChat ignores them
+    assert "ls_temperature" not in tuned._get_ls_params()
+    assert "ls_max_tokens" not in tuned._get_ls_params()
     assert ChatHuggingChat()._get_ls_params()["ls_model_name"] == "default"
 
 

@@ -38,9 +38,16 @@ class TestChatHuggingChatUnit(ChatModelUnitTests):
     @property
     def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
         return (
-            {"HUGGINGCHAT_COOKIE": "cookie-from-env"},
+            {
+                "HUGGINGCHAT_COOKIE": "cookie-from-env",
+                "HUGGINGCHAT_BASE_URL": "http://127.0.0.1:9/chat",
+            },
             {"model": "fake/echo"},
-            {"hf_chat_cookie": "cookie-from-env", "model_name": "fake/echo"},
+            {
+                "hf_chat_cookie": "cookie-from-env",
+                "base_url": "http://127.0.0.1:9/chat",
+                "model_name": "fake/echo",
+            },
         )
 
     @property

@@ -91,3 +91,41 @@ def _no_login_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """The developer's own sign-in settings never leak into a test."""
     for name in ("HF_EMAIL", "HF_PASSWORD", "HFCHAT_BROWSER"):
         monkeypatch.delenv(name, raising=False)
+
+
+REQUIRE_BROWSER_ENV = "HFCHAT_REQUIRE_BROWSER"
+BROWSER_PACKAGE_HINT = (
+    "no Chrome or Chromium found: install the Debian package `chromium` "
+    "(apt-get install chromium) or set HFCHAT_BROWSER; .ci/run installs it and sets "
+    f"{REQUIRE_BROWSER_ENV}=1 so these tests cannot be skipped there"
+)
+
+
+def browser_unavailable() -> str | None:
+    """Why the real-browser tests cannot run here (None when they can)."""
+    from hfchat.browser import find_browser
+    from hfchat.errors import ConfigurationError
+
+    try:
+        import nodriver  # noqa: F401
+    except ImportError:
+        return 'nodriver is not installed: pip install -e ".[browser]"'
+    try:
+        find_browser()
+    except ConfigurationError:
+        return BROWSER_PACKAGE_HINT
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _needs_a_browser(request: pytest.FixtureRequest) -> None:
+    """Tests marked ``browser`` skip (with the package to install) where no browser exists,
+    unless ``HFCHAT_REQUIRE_BROWSER=1`` (CI) turns that into a failure."""
+    if request.node.get_closest_marker("browser") is None:
+        return
+    reason = browser_unavailable()
+    if reason is None:
+        return
+    if os.environ.get(REQUIRE_BROWSER_ENV) == "1":
+        pytest.fail(f"{REQUIRE_BROWSER_ENV}=1 but {reason}")
+    pytest.skip(reason)

@@ -52,8 +52,10 @@ def test_login_without_browser_fails_before_anything_starts(
 
 
 def test_cli_login_without_browser_exits_2_with_hint(
-    no_browser_anywhere: None, capsys: pytest.CaptureFixture[str]
+    no_browser_anywhere: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("HF_EMAIL", EMAIL)  # --headless is refused earlier without them
+    monkeypatch.setenv("HF_PASSWORD", PASSWORD)
     code = main(["--base-url", "http://127.0.0.1:9", "login", "--headless"], out=io.StringIO())
     assert code == 2
     assert "apt-get install chromium" in capsys.readouterr().err

@@ -1,0 +1,118 @@
+"""The LlamaIndex surface matches the LangChain one: aliases, unsupported parameters that warn,
+unknown keywords that never vanish, client_kwargs, base_url from the environment, masked URL
+credentials, offline token counts, metadata on the message too."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pytest
+from llama_index.core.base.llms.types import ChatMessage
+
+from hfchat.testing import FakeHuggingChat
+from langchain_hfchat import ChatHuggingChat
+from llama_index_hfchat import HuggingChatLLM
+
+USER = [ChatMessage(role="user", content="hello")]
+
+
+def test_api_key_is_an_alias_of_the_cookie(fake: FakeHuggingChat) -> None:
+    cookie = fake.new_logged_in_cookie()
+    fake.login_session(cookie)
+    llm = HuggingChatLLM(api_key=cookie, base_url=fake.base_url, model="fake/echo")
+    assert llm.hf_chat_cookie is not None
+    assert llm.hf_chat_cookie.get_secret_value() == cookie
+    llm.chat(USER)
+    assert any(r.cookies.get("hf-chat") == cookie for r in fake.requests)
+    llm.close()
+    assert HuggingChatLLM(model_name="m1").model == "m1"
+
+
+def test_same_first_class_fields_as_langchain() -> None:
+    shared = {
+        "base_url",
+        "hf_chat_cookie",
+        "timeout",
+        "max_retries",
+        "proxy",
+        "web_search",
+        "conversation_id",
+        "resolve_message_ids",
+        "cleanup_on_close",
+        "allow_insecure_http",
+        "client_kwargs",
+        "model_kwargs",
+        "temperature",
+        "max_tokens",
+        "top_p",
+        "top_k",
+        "seed",
+        "frequency_penalty",
+        "presence_penalty",
+    }
+    li, lc = HuggingChatLLM.model_fields, ChatHuggingChat.model_fields
+    assert shared <= set(li) and shared <= set(lc)
+    for name in shared:
+        assert li[name].annotation == lc[name].annotation, name
+
+
+def test_unsupported_parameters_warn_once() -> None:
+    with pytest.warns(UserWarning) as record:
+        llm = HuggingChatLLM(temperature=0.1, max_tokens=9, seed=3)
+    texts = [str(w.message) for w in record if "HuggingChat does not" in str(w.message)]
+    assert len(texts) == 1 and "temperature" in texts[0] and "seed" in texts[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        llm._warn_unsupported({"top_p": 0.5})
+        HuggingChatLLM(model="m")  # nothing unsupported: silent
+
+
+def test_unknown_keyword_never_vanishes() -> None:
+    with pytest.warns(UserWarning, match="temprature is not a parameter of HuggingChatLLM"):
+        llm = HuggingChatLLM(temprature=0.5)
+    assert llm.model_kwargs == {"temprature": 0.5}
+
+
+def test_per_call_unsupported_parameter_warns(make_llm: Any) -> None:
+    llm = make_llm()
+    with pytest.warns(UserWarning, match="does not let clients set temperature"):
+        assert llm.chat(USER, temperature=0.2).message.content == "Echo: hello"
+
+
+def test_client_kwargs_and_conversation_id_reach_the_core(make_llm: Any) -> None:
+    llm = make_llm(client_kwargs={"max_retry_wait": 4.5})
+    assert llm.client._core.config.max_retry_wait == 4.5
+    first = llm.chat(USER)
+    llm.conversation_id = first.additional_kwargs["conversation_id"]
+    again = llm.chat([ChatMessage(role="user", content="more")])
+    assert again.additional_kwargs["conversation_id"] == first.additional_kwargs["conversation_id"]
+
+
+def test_base_url_from_the_environment_and_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUGGINGCHAT_BASE_URL", "http://bob:url-pw-9@127.0.0.1:9/chat")
+    llm = HuggingChatLLM()
+    assert llm.base_url == "http://bob:url-pw-9@127.0.0.1:9/chat"
+    for text in (repr(llm), str(llm.to_dict()), llm.to_json(), str(llm.model_dump())):
+        assert "url-pw-9" not in text and "bob" not in text
+    assert "127.0.0.1:9/chat" in llm.to_json()
+
+
+def test_token_count_is_offline() -> None:
+    llm = HuggingChatLLM(base_url="http://127.0.0.1:9")
+    assert llm.get_num_tokens("Hello, world!") == 6
+    assert llm._client is None
+
+
+def test_metadata_on_the_message_too(make_llm: Any) -> None:
+    response = make_llm(model="omni").chat(USER)
+    for kw in (response.additional_kwargs, response.message.additional_kwargs):
+        assert kw["model_name"] == "fake/echo"
+        assert kw["model"] == "fake/echo"
+        assert kw["title"] and kw["conversation_id"]
+
+
+def test_the_warning_points_at_the_callers_line() -> None:
+    with pytest.warns(UserWarning, match="does not let clients set seed") as record:
+        HuggingChatLLM(seed=7)
+    assert record[0].filename == __file__
