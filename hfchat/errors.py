@@ -36,6 +36,7 @@ __all__ = [
     "ConversationNotFoundError",
     "HuggingChatError",
     "InsecureTransportError",
+    "MessageTooLongError",
     "ModelNotFoundError",
     "ProtocolError",
     "RateLimitError",
@@ -134,6 +135,15 @@ class RateLimitError(HuggingChatError):
     ) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+        self.limit = limit
+
+
+class MessageTooLongError(HuggingChatError):
+    """The server refused a message as too long (chat-ui's ``messageLength``) and no attachment
+    could carry it. ``limit`` is the server's limit in characters when known."""
+
+    def __init__(self, message: str, *, limit: int | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
         self.limit = limit
 
 
