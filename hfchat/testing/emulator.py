@@ -372,8 +372,10 @@ class FakeHuggingChat:
         rejection = self._hooks(req)
         if rejection is not None:
             return self._decorate(req, rejection, cookie=False, cors=False)
-        for fault in self.faults.take(record.route, ("http",)):
-            return self._decorate(req, self._http_fault(fault))
+        faults = self.faults.take(record.route, ("http",))
+        for fault in faults:
+            if not fault["processed"]:
+                return self._decorate(req, self._http_fault(fault))
         handler, match, allowed = self.router.resolve(raw.method, req.path)
         if handler is None:
             if allowed:
@@ -384,6 +386,8 @@ class FakeHuggingChat:
         else:
             req.match = match
             response = await handler(req)
+        for fault in faults:  # processed: the route's work is done, its answer is lost
+            return self._decorate(req, self._http_fault(fault))
         return self._decorate(req, response)
 
     def _hooks(self, req: Request) -> Response | None:

@@ -7,7 +7,9 @@ Routes (what a fault matches): ``create`` (POST /conversation), ``post`` (messag
 ``read`` (conversation reads and lists), ``list`` (conversation lists only), ``models``,
 ``stop``, ``delete``, ``share``, ``user``, ``stream`` (GET .../stream replay) and ``any``.
 
-Request-level faults (answer instead of the route): ``http``, ``html_login``.
+Request-level faults (answer instead of the route): ``http``, ``html_login``. ``http`` with
+``processed=True`` runs the route first (a message send stores its turn) and then answers with
+the fault, like a gateway timing out after the server did the work.
 Stream faults (shape the message-update stream of a send): ``stream_error``, ``cut``,
 ``truncated_final``, ``malformed_line``, ``huge_line``, ``stall``, ``unknown_update``,
 ``elicitation``, ``chunking``. Several stream faults can act on the same stream.
@@ -66,6 +68,7 @@ FAULT_OPTIONS: dict[str, dict[str, Any]] = {
         "retry_after": None,
         "content_type": None,
         "headers": None,
+        "processed": False,
     },
     "html_login": {"mode": "page"},
     "stream_error": {"status_code": 500, "after_tokens": 1, "message": None},
