@@ -12,16 +12,27 @@ import logging
 import os
 import random
 import threading
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 from . import __version__
 from ._transport import Response, Timeout
 from .auth import COOKIE_NAME, CookieSource, SessionCookies, resolve_cookies
-from .conversations import ChatMessage, ConversationIndex, NodeRef, TurnPlan, fold_turns
+from .conversations import (
+    ChatMessage,
+    ConversationIndex,
+    NodeRef,
+    TurnPlan,
+    carry_as_attachment,
+    check_turn_input,
+    fold_turns,
+    input_length,
+)
 from .errors import (
     LOGIN_HINT,
     AuthenticationError,
@@ -29,6 +40,7 @@ from .errors import (
     ConversationNotFoundError,
     HuggingChatError,
     InsecureTransportError,
+    MessageTooLongError,
     ModelNotFoundError,
     ProtocolError,
     RateLimitError,
@@ -58,6 +70,45 @@ _SESSION_SOURCES = {
     "argument": "the hf_chat_cookie argument",
 }
 _STREAM_TYPES = ("application/jsonl", "text/event-stream", "application/x-ndjson")
+
+#: chat-ui's web client turns a paste of this many characters or more into a text file; a turn
+#: this long goes as a ``text/plain`` attachment on 2026 servers (the server's limit is not
+#: published; a lower one is learned from its "Message too long." refusal).
+LONG_INPUT = 3984
+#: chat-ui's per-minute message limit counts every attempt, refused ones too, over 60 s.
+RATE_WINDOW = 60.0
+#: After the final answer: how long the title and metadata may still take.
+AFTER_FINAL_GRACE = 5.0
+#: Default overall deadline of one turn (seconds), see ``turn_timeout``.
+TURN_TIMEOUT = 900.0
+
+# What generation detection learned, per base URL, for the life of the process (bounded).
+_DETECTED: OrderedDict[str, tuple[str, bool]] = OrderedDict()
+_DETECTED_MAX = 64
+_DETECTED_LOCK = threading.Lock()
+
+
+def _remember_generation(base_url: str, generation: str, v2_reads: bool) -> None:
+    with _DETECTED_LOCK:
+        _DETECTED[base_url] = (generation, v2_reads)
+        _DETECTED.move_to_end(base_url)
+        while len(_DETECTED) > _DETECTED_MAX:
+            _DETECTED.popitem(last=False)
+
+
+def _recall_generation(base_url: str) -> tuple[str, bool] | None:
+    with _DETECTED_LOCK:
+        return _DETECTED.get(base_url)
+
+
+def _too_long(exc: HuggingChatError) -> bool:
+    """chat-ui's ``Message too long.`` refusal (400, before anything is stored)."""
+    if isinstance(exc, MessageTooLongError):
+        return True
+    if exc.status_code != 400:
+        return False
+    text = f"{exc.message} {exc.body or ''}".lower()
+    return "message too long" in text
 
 
 def _is_loopback(host: str) -> bool:
@@ -89,6 +140,13 @@ class ActiveTurn:
     node: NodeRef | None = None
     result: TurnResult | None = None
     resumed: bool = False
+    deadline: float | None = None  # time.monotonic() by which the turn must end
+    final_at: float | None = None  # when the final answer was seen
+    model: str = ""
+    web_search: bool = False
+    tools: Sequence[ToolSpec] | None = None
+    tool_choice: str | None = None
+    carried: bool = False  # the text travels as an attachment
 
     def partial(self) -> tuple[str, str]:
         return self.assembler.partial_text, self.assembler.partial_reasoning
@@ -99,6 +157,26 @@ class ActiveTurn:
         if self.resumed:
             return self.feed_replay
         return self.assembler.feed if self.buffer is None else self.feed
+
+    @property
+    def final_seen(self) -> bool:
+        """The final answer arrived (what follows is the title and metadata)."""
+        return self.assembler._final is not None
+
+    def stop_reading(self, now: float) -> bool:
+        """True when the stream has said all that matters: the final answer was seen and the
+        turn finished (or the grace for the title and metadata is over)."""
+        if not self.final_seen:
+            return False
+        if self.assembler._done:  # the "finished" status
+            return True
+        if self.final_at is None:
+            self.final_at = now
+        return now - self.final_at > AFTER_FINAL_GRACE
+
+    def overdue(self, now: float) -> bool:
+        """The turn ran past its overall deadline (``turn_timeout``)."""
+        return self.deadline is not None and now > self.deadline
 
     def start_replay(self) -> None:
         self.resumed = True
@@ -173,6 +251,7 @@ class ClientOptions(TypedDict, total=False):
     resolve_message_ids: bool
     auto_login: bool
     login_options: Mapping[str, Any] | None
+    turn_timeout: float | None
 
 
 @dataclass
@@ -192,6 +271,7 @@ class ClientConfig:
     resolve_message_ids: bool = False
     auto_login: bool = False
     login_options: dict[str, Any] = field(default_factory=dict)
+    turn_timeout: float | None = TURN_TIMEOUT
     extra_headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -217,6 +297,7 @@ class ClientCore:
         resolve_message_ids: bool = False,
         auto_login: bool = False,
         login_options: Mapping[str, Any] | None = None,
+        turn_timeout: float | None = TURN_TIMEOUT,
     ) -> None:
         base = (base_url or os.environ.get("HUGGINGCHAT_BASE_URL") or DEFAULT_BASE_URL).strip()
         parts = urlsplit(base)
@@ -224,6 +305,12 @@ class ClientCore:
             raise ConfigurationError(f"base_url must be an http(s) URL, got {base!r:.80}")
         if max_retries < 0:
             raise ConfigurationError("max_retries must be >= 0")
+        if turn_timeout is not None and (
+            isinstance(turn_timeout, bool)
+            or not isinstance(turn_timeout, (int, float))
+            or not turn_timeout > 0
+        ):
+            raise ConfigurationError("turn_timeout must be a positive number of seconds or None")
         self.config = ClientConfig(
             base_url=base.rstrip("/"),
             model=model,
@@ -240,6 +327,7 @@ class ClientCore:
             resolve_message_ids=resolve_message_ids,
             auto_login=auto_login,
             login_options=dict(login_options or {}),
+            turn_timeout=turn_timeout,
         )
         self.login_attempted = False
         self.welcome_accepted = False
@@ -259,6 +347,7 @@ class ClientCore:
         self.v2_reads: bool | None = None
         self.models: list[ModelInfo] | None = None
         self.created: list[str] = []
+        self.message_limit: int | None = None  # learned from a "Message too long." refusal
         self.user_agent_headers = {"accept-language": "en-US,en;q=0.9"}
 
     def __repr__(self) -> str:
@@ -403,6 +492,10 @@ class ClientCore:
         if self.models is not None and not refresh:
             return self.models
         models: list[ModelInfo] | None = None
+        if self.v2_reads is None:
+            known = _recall_generation(self.config.base_url)
+            if known is not None and not known[1]:
+                self.v2_reads = False  # a 2024 server: its v2 route answers an HTML page
         if self.v2_reads is not False:
             try:
                 resp = yield routes.list_models(v2=True)
@@ -423,9 +516,15 @@ class ClientCore:
             resp = yield routes.list_models(v2=False)
             models = bodies.parse_models(self._json(resp))
         self.models = models
+        assert self.generation is not None and self.v2_reads is not None
+        _remember_generation(self.config.base_url, self.generation, self.v2_reads)
         return models
 
     def op_generation(self) -> Op[str]:
+        if self.generation is None:
+            known = _recall_generation(self.config.base_url)
+            if known is not None:  # learned by another client in this process
+                self.generation, self.v2_reads = known
         if self.generation is None:
             yield from self.op_models()
         assert self.generation is not None
@@ -452,9 +551,12 @@ class ClientCore:
         cid, conv = bodies.parse_create(self._json(resp))
         with self.lock:
             self.created.append(cid)
+        # the answer's shape tells the generation: 2026 servers embed the new conversation
         if conv is not None:
-            self.generation = "2026"
-            self.v2_reads = True
+            self.generation, self.v2_reads = "2026", True
+        elif self.generation is None:
+            self.generation, self.v2_reads = "2024", False
+        _remember_generation(self.config.base_url, self.generation, bool(self.v2_reads))
         return cid, conv
 
     def op_read(self, cid: str) -> Op[ConversationInfo]:
@@ -548,7 +650,7 @@ class ClientCore:
     # -- one chat turn ---------------------------------------------------------------------------
     def op_begin_turn(
         self,
-        messages: Sequence[ChatMessage],
+        messages: str | Sequence[ChatMessage],
         *,
         model: str | None = None,
         tools: Sequence[ToolSpec] | None = None,
@@ -556,9 +658,7 @@ class ClientCore:
         web_search: bool | None = None,
         conversation_id: str | None = None,
     ) -> Op[ActiveTurn]:
-        msgs = list(messages)
-        if not msgs:
-            raise ConfigurationError("no messages to send")
+        msgs = check_turn_input(messages)  # before any I/O: nothing reaches the account
         model = model or (yield from self.op_default_model())
         extra = tool_prompt(list(tools or []), tool_choice)
         if conversation_id is not None:
@@ -571,13 +671,16 @@ class ClientCore:
                 if m.role == "assistant":
                     break
                 tail.insert(0, m)
-            plan.conversation_id = conversation_id
-            plan.parent_id = conv.last_message_id
-            plan.pending = None
             # the conversation's system prompt is fixed on the server: tool instructions for
             # this call travel with the message instead
-            plan.inputs = f"{extra}\n\n{fold_turns(tail)}" if extra else fold_turns(tail)
-            plan.files = [f for m in tail for f in m.files]
+            plan = replace(
+                plan,
+                conversation_id=conversation_id,
+                parent_id=conv.last_message_id,
+                pending=None,
+                inputs=f"{extra}\n\n{fold_turns(tail)}" if extra else fold_turns(tail),
+                files=[f for m in tail for f in m.files],
+            )
         else:
             with self.lock:
                 plan = self.index.plan(msgs, model, extra)
@@ -591,27 +694,61 @@ class ClientCore:
                     )
         if plan.pending is not None:
             resolved = yield from self._op_resolve_pending(plan)
-            if not resolved:
+            if resolved is None:
                 with self.lock:
                     self.index.forget_conversation(plan.pending.conversation_id)
                     plan = self.index.plan(msgs, model, extra)
+            else:
+                plan = resolved
         if plan.conversation_id is None:
             cid, created = yield from self.op_create(model, plan.system_prompt)
             if created is None:
-                created = yield from self.op_read(cid)
-            plan.conversation_id = cid
-            plan.parent_id = created.root_id
-            plan.created = True
+                try:
+                    created = yield from self.op_read(cid)
+                except HuggingChatError:
+                    yield from self.op_discard_created(cid)
+                    raise
+            plan = replace(plan, conversation_id=cid, parent_id=created.root_id, created=True)
         generation = yield from self.op_generation()
         if not plan.parent_id:
             raise ProtocolError("could not find the conversation's root message")
+        carried = generation == "2026" and self.is_long(plan.inputs)
+        if carried:
+            plan = self.carried(plan)
         want_search = self.config.web_search if web_search is None else web_search
+        turn = self._turn(plan, model, want_search, tools, tool_choice)
+        turn.carried = carried
+        if self.config.turn_timeout is not None:
+            turn.deadline = time.monotonic() + self.config.turn_timeout
+        return turn
+
+    def is_long(self, inputs: str) -> bool:
+        """Should ``inputs`` travel as an attachment?"""
+        size = input_length(inputs)
+        return size >= LONG_INPUT or (self.message_limit is not None and size > self.message_limit)
+
+    @staticmethod
+    def carried(plan: TurnPlan) -> TurnPlan:
+        """``plan`` with its text in a ``text/plain`` attachment and a short ``inputs``."""
+        inputs, files = carry_as_attachment(plan.inputs)
+        return replace(plan, inputs=inputs, files=[*plan.files, *files])
+
+    def _turn(
+        self,
+        plan: TurnPlan,
+        model: str,
+        web_search: bool,
+        tools: Sequence[ToolSpec] | None,
+        tool_choice: str | None,
+    ) -> ActiveTurn:
+        assert plan.conversation_id is not None and plan.parent_id is not None
+        generation = self.generation or "2026"
         req, generation_id = routes.send_message(
             plan.conversation_id,
             parent_id=plan.parent_id,
             inputs=plan.inputs,
             generation=generation,
-            web_search=want_search,
+            web_search=web_search,
             files=plan.files,
         )
         assembler = TurnAssembler(
@@ -624,15 +761,132 @@ class ClientCore:
         buffer = (
             ToolCallBuffer({t.name for t in tools}) if tools and tool_choice != "none" else None
         )
-        return ActiveTurn(plan, req, assembler, self, buffer)
+        return ActiveTurn(
+            plan,
+            req,
+            assembler,
+            self,
+            buffer,
+            model=model,
+            web_search=web_search,
+            tools=tools,
+            tool_choice=tool_choice,
+        )
 
-    def _op_resolve_pending(self, plan: TurnPlan) -> Op[bool]:
+    # -- a send that was refused before anything was stored ----------------------------------
+    def send_refused(self, turn: ActiveTurn, exc: HuggingChatError) -> ActiveTurn | None:
+        """The turn to send instead after ``exc`` refused ``turn``'s send: the same turn with
+        its text as an attachment after a "Message too long." (2026 servers, once), else None."""
+        if not _too_long(exc):
+            return None
+        size = input_length(turn.plan.inputs)
+        with self.lock:  # the limit is below this size: later texts over half of it go as files
+            if self.message_limit is None or size // 2 < self.message_limit:
+                self.message_limit = size // 2
+        if self.generation != "2026" or turn.carried:
+            return None
+        log.info("the server refused a %d-character message; sending it as a file", size)
+        new = self._turn(
+            self.carried(turn.plan), turn.model, turn.web_search, turn.tools, turn.tool_choice
+        )
+        new.deadline, new.carried = turn.deadline, True
+        return new
+
+    def refusal_error(self, turn: ActiveTurn, exc: HuggingChatError) -> HuggingChatError:
+        """The error a caller gets for a refused send (typed when the message was too long)."""
+        if not _too_long(exc) or isinstance(exc, MessageTooLongError):
+            return exc
+        limit = getattr(exc, "limit", None)
+        return MessageTooLongError(
+            "the server refused the message as too long"
+            + ("" if self.generation == "2026" else " (this server takes no text attachments)"),
+            limit=limit if isinstance(limit, int) else None,
+            status_code=exc.status_code,
+            body=exc.body,
+            response=exc.response,
+        )
+
+    def op_discard(self, turn: ActiveTurn) -> Op[None]:
+        """After a send that failed before its stream started: delete the conversation this
+        turn created (it holds nothing of the caller's), so nothing is left on the account."""
+        if turn.plan.created and turn.plan.conversation_id:
+            yield from self.op_discard_created(turn.plan.conversation_id)
+
+    def op_discard_created(self, cid: str) -> Op[None]:
+        try:
+            yield from self.op_delete(cid)
+        except HuggingChatError as exc:
+            log.debug("could not delete the unused conversation %s: %s", cid, exc)
+
+    # -- the send route's retry rule ---------------------------------------------------------
+    def send_retry_delay(self, req: Request, attempt: int, exc: HuggingChatError) -> float:
+        """Seconds to wait before sending a message again after ``exc``; raises the error to
+        give the caller when the send must not be repeated.
+
+        A message is sent again only when the server cannot have processed it: the
+        connection failed before the request was sent, or a 429 refused it before anything
+        was stored. chat-ui's per-minute limit answers 429 without ``Retry-After`` and counts
+        every attempt, refused ones too, over 60 s: an early retry only prolongs the block,
+        so the only retry waits out the window, when ``max_retry_wait`` allows it.
+        """
+        if isinstance(exc, TransportError):
+            if not exc.nothing_sent:
+                raise exc
+            delay = self.retry_delay(req, attempt, exc)
+            if delay is None:
+                raise exc
+            return delay
+        if not isinstance(exc, RateLimitError) or exc.status_code != 429:
+            raise exc
+        window = exc.retry_after is None or exc.limit == "messagesPerMinute"
+        wait = RATE_WINDOW if exc.retry_after is None else exc.retry_after
+        limit = min(1, self.config.max_retries) if window else self.config.max_retries
+        if attempt < limit and wait <= self.config.max_retry_wait:
+            return wait
+        why = " (refused attempts count, so an earlier retry extends the block)" if window else ""
+        raise RateLimitError(
+            f"{exc.message}; wait {wait:g} s before sending again{why}",
+            retry_after=wait,
+            limit=exc.limit,
+            status_code=exc.status_code,
+            body=exc.body,
+            response=exc.response,
+        ) from exc
+
+    def find_message_request(self, turn: ActiveTurn) -> Op[str | None] | None:
+        """The read that learns the new assistant message's id while its answer streams
+        (2026 servers store both messages, stamped with the generation id, before they
+        stream), or None where it cannot be read that way."""
+        gid = turn.assembler.result.generation_id
+        if self.generation != "2026" or not gid or not turn.plan.conversation_id:
+            return None
+        return self.op_find_message(turn.plan.conversation_id, gid)
+
+    def op_find_message(self, cid: str, generation_id: str) -> Op[str | None]:
+        try:
+            conv = yield from self.op_read(cid)
+        except HuggingChatError as exc:  # the answer stands; the id stays unknown
+            log.debug("could not read the new message id: %s", exc)
+            return None
+        for m in conv.messages:
+            if m.role == "assistant" and m.generation_id == generation_id:
+                return m.id
+        return None
+
+    def adopt_message_id(self, turn: ActiveTurn, message_id: str | None) -> None:
+        """The concurrent read found the new message's id (before the turn is recorded)."""
+        if message_id and turn.assembler.result.message_id is None:
+            turn.assembler.result.message_id = message_id
+
+    def _op_resolve_pending(self, plan: TurnPlan) -> Op[TurnPlan | None]:
+        """``plan`` with its pending node's message id read from the server (a new plan), or
+        None when the node is gone."""
         node = plan.pending
         assert node is not None
         try:
             conv = yield from self.op_read(node.conversation_id)
         except ConversationNotFoundError:
-            return False
+            return None
         found = None
         flat = not any(m.ancestors for m in conv.messages)  # 2024 /api/conversation
         for m in conv.messages:
@@ -646,22 +900,18 @@ class ClientCore:
             elif flat and (node.text is None or split_think(m.content)[1] == node.text):
                 found = m
         if found is None:
-            return False
+            return None
         with self.lock:
             self.index.resolve(node, found.id)
-        plan.parent_id = found.id
-        plan.pending = None
-        return True
+        return replace(plan, parent_id=found.id, pending=None)
 
     def op_resolve_message_id(self, turn: ActiveTurn) -> Op[None]:
         """After a turn: read the conversation once to learn the new message's id."""
         node = turn.node
         if node is None or node.message_id is not None:
             return
-        plan = turn.plan
-        plan.pending = node
         try:
-            yield from self._op_resolve_pending(plan)
+            yield from self._op_resolve_pending(replace(turn.plan, pending=node))
         except HuggingChatError as exc:  # the answer stands; the id stays unknown
             log.debug("could not read the new message id: %s", exc)
             return
@@ -726,6 +976,24 @@ class ClientCore:
     @staticmethod
     def stop_failed(exc: HuggingChatError) -> None:
         log.debug("could not stop an abandoned generation: %s", exc)
+
+    def failure_delay(self, req: Request, attempt: int, exc: HuggingChatError) -> float:
+        """Seconds to wait before sending ``req`` again after ``exc``; raises the error to give
+        the caller when it must not be sent again (the send route has its own rule)."""
+        if req.route == "send":
+            return self.send_retry_delay(req, attempt, exc)
+        delay = self.retry_delay(req, attempt, exc)
+        if delay is None:
+            raise exc
+        return delay
+
+    def overdue_error(self, turn: ActiveTurn) -> StreamTimeoutError:
+        text, reasoning = turn.partial()
+        return StreamTimeoutError(
+            f"the turn took longer than turn_timeout ({self.config.turn_timeout:g} s)",
+            partial_text=text,
+            partial_reasoning=reasoning,
+        )
 
     def idle_error(self, turn: ActiveTurn) -> StreamTimeoutError:
         text, reasoning = turn.partial()

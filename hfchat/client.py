@@ -41,9 +41,18 @@ No network I/O happens in a constructor.
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
+import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Sequence,
+)
 from typing import Any, TypeVar
 
 from curl_cffi import requests as curl
@@ -73,6 +82,7 @@ from .protocol.routes import Request
 __all__ = ["AsyncHuggingChatClient", "HuggingChatClient", "client_pair"]
 
 T = TypeVar("T")
+log = logging.getLogger("hfchat")
 
 
 def _response(resp: Any, body: bytes) -> Response:
@@ -86,12 +96,6 @@ def _response(resp: Any, body: bytes) -> Response:
             continue
         headers[key] = v or ""
     return Response(resp.status_code, headers, set_cookies, body, str(resp.url).split("?")[0])
-
-
-def _messages(messages: str | Sequence[ChatMessage]) -> list[ChatMessage]:
-    if isinstance(messages, str):
-        return [ChatMessage("user", messages)]
-    return list(messages)
 
 
 class _Common:
@@ -159,6 +163,9 @@ def client_pair(
 class HuggingChatClient(_Common):
     """Synchronous client. Thread-safe: concurrent calls use separate connections."""
 
+    #: how the client waits before a retry (tests replace it to wait no real seconds)
+    _sleep: Callable[[float], None] = staticmethod(time.sleep)
+
     def __init__(self, *, core: ClientCore | None = None, **options: Unpack[ClientOptions]) -> None:
         super().__init__(core=core, **options)
         self._pool: queue.LifoQueue[curl.Session] = queue.LifoQueue()
@@ -197,11 +204,9 @@ class HuggingChatClient(_Common):
         raise ``exc`` when neither is possible."""
         if self._recover(exc):
             return attempt  # e.g. the cookie header is rebuilt from the core after a login
-        delay = self._core.retry_delay(req, attempt, exc)
-        if delay is None:
-            raise exc
+        delay = self._core.failure_delay(req, attempt, exc)  # raises when not to retry
         self._core.retry_wait_note(req, exc, delay)
-        time.sleep(delay)  # retry backoff
+        self._sleep(delay)  # retry backoff
         return attempt + 1
 
     def _recover(self, exc: HuggingChatError) -> bool:
@@ -257,19 +262,72 @@ class HuggingChatClient(_Common):
                     self._release(session)
                 attempt = self._after_failure(req, attempt, exc)
 
+    def _start_turn(self, turn: ActiveTurn) -> tuple[ActiveTurn, Any, curl.Session]:
+        """Open the turn's stream. A send refused before anything was stored goes again in
+        another form (a long text as a file), or the conversation it created is deleted
+        before the error is raised: nothing is left on the account."""
+        while True:
+            try:
+                raw, session = self._open_stream(turn.request)
+                return turn, raw, session
+            except HuggingChatError as exc:
+                retry = self._core.send_refused(turn, exc)
+                if retry is None:
+                    self._run(self._core.op_discard(turn))
+                    err = self._core.refusal_error(turn, exc)
+                    if err is exc:
+                        raise
+                    raise err from exc
+                turn = retry
+
+    def _lookup(self, turn: ActiveTurn) -> Callable[[float], str | None] | None:
+        """Start reading the new message's id beside the stream; a function that waits (at
+        most the given seconds) for it."""
+        op = self._core.find_message_request(turn)
+        if op is None:
+            return None
+        box: list[str | None] = []
+
+        def work() -> None:
+            try:
+                box.append(self._run(op))
+            except Exception as exc:  # the answer stands without its id
+                log.debug("could not read the new message id: %s", exc)
+
+        thread = threading.Thread(target=work, name="hfchat-message-id", daemon=True)
+        thread.start()
+
+        def result(timeout: float) -> str | None:
+            thread.join(timeout)
+            return box[0] if box else None
+
+        return result
+
     def _stream_turn(self, turn: ActiveTurn) -> Iterator[Event]:
-        raw, session = self._open_stream(turn.request)
-        finished = abandoned = False
+        turn, raw, session = self._start_turn(turn)
+        lookup = self._lookup(turn)
+        read = self._core.config.timeout.read
+        ended = finished = abandoned = False
         try:
             while True:
                 feed = turn.feed_function()
                 try:
-                    for chunk in iter_stream(raw, self._core.config.timeout.read):
+                    for chunk in iter_stream(raw, read):
+                        now = time.monotonic()
+                        if turn.stop_reading(now):
+                            break
+                        if turn.overdue(now):
+                            abandoned = True
+                            raise self._core.overdue_error(turn)
                         events = feed(chunk)
                         if events:
                             yield from events
+                    else:
+                        ended = True
                     break
                 except IdleTimeout:
+                    if turn.final_seen:
+                        break  # the answer is complete; the rest was only metadata
                     raise self._core.idle_error(turn) from None
                 except TRANSPORT_ERRORS as exc:
                     resume = self._core.resume_request(turn)
@@ -281,16 +339,18 @@ class HuggingChatClient(_Common):
                     except HuggingChatError:
                         raise mapped_error(exc, turn.partial) from None
                     turn.start_replay()
+            if lookup is not None:
+                self._core.adopt_message_id(turn, lookup(read))
             finished = True
             events = turn.close()
-            if self._core.config.resolve_message_ids:
+            if lookup is None and self._core.config.resolve_message_ids:
                 self._run(self._core.op_resolve_message_id(turn))
             yield from events
         except GeneratorExit:
             abandoned = not finished
             raise
         finally:
-            close_stream(raw, finished, self._releaser(session))
+            close_stream(raw, ended, self._releaser(session))
             if abandoned:  # the caller stopped reading: stop the server's generation too
                 try:
                     self._send(self._core.stop_request(turn))
@@ -376,7 +436,7 @@ class HuggingChatClient(_Common):
         ``tools`` and ``tool_choice`` (prompt-emulated tool calling), ``web_search``,
         ``conversation_id`` (continue that server conversation).
         """
-        turn = self._run(self._core.op_begin_turn(_messages(messages), **options))
+        turn = self._run(self._core.op_begin_turn(messages, **options))
         yield from self._stream_turn(turn)
 
     def chat(
@@ -391,6 +451,9 @@ class HuggingChatClient(_Common):
 
 class AsyncHuggingChatClient(_Common):
     """Asynchronous client; native asyncio I/O (curl_cffi ``AsyncSession``)."""
+
+    #: how the client waits before a retry (tests replace it to wait no real seconds)
+    _sleep: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
 
     def __init__(self, *, core: ClientCore | None = None, **options: Unpack[ClientOptions]) -> None:
         super().__init__(core=core, **options)
@@ -424,11 +487,9 @@ class AsyncHuggingChatClient(_Common):
         """Async :meth:`HuggingChatClient._after_failure`."""
         if await self._recover(exc):
             return attempt
-        delay = self._core.retry_delay(req, attempt, exc)
-        if delay is None:
-            raise exc
+        delay = self._core.failure_delay(req, attempt, exc)  # raises when not to retry
         self._core.retry_wait_note(req, exc, delay)
-        await asyncio.sleep(delay)  # retry backoff
+        await self._sleep(delay)  # retry backoff
         return attempt + 1
 
     async def _recover(self, exc: HuggingChatError) -> bool:
@@ -476,19 +537,47 @@ class AsyncHuggingChatClient(_Common):
             except HuggingChatError as exc:
                 attempt = await self._after_failure(req, attempt, exc)
 
+    async def _start_turn(self, turn: ActiveTurn) -> tuple[ActiveTurn, Any]:
+        """Async :meth:`HuggingChatClient._start_turn`."""
+        while True:
+            try:
+                return turn, await self._open_stream(turn.request)
+            except HuggingChatError as exc:
+                retry = self._core.send_refused(turn, exc)
+                if retry is None:
+                    await self._run(self._core.op_discard(turn))
+                    err = self._core.refusal_error(turn, exc)
+                    if err is exc:
+                        raise
+                    raise err from exc
+                turn = retry
+
     async def _stream_turn(self, turn: ActiveTurn) -> AsyncGenerator[Event, None]:
         session = self._get_session()
-        raw = await self._open_stream(turn.request)
-        finished = abandoned = False
+        turn, raw = await self._start_turn(turn)
+        op = self._core.find_message_request(turn)
+        lookup = asyncio.ensure_future(self._run(op)) if op is not None else None
+        read = self._core.config.timeout.read
+        ended = finished = abandoned = False
         try:
             while True:
                 feed = turn.feed_function()
                 try:
-                    async for chunk in aiter_stream(raw, self._core.config.timeout.read):
+                    async for chunk in aiter_stream(raw, read):
+                        now = time.monotonic()
+                        if turn.stop_reading(now):
+                            break
+                        if turn.overdue(now):
+                            abandoned = True
+                            raise self._core.overdue_error(turn)
                         for ev in feed(chunk):
                             yield ev
+                    else:
+                        ended = True
                     break
                 except IdleTimeout:
+                    if turn.final_seen:
+                        break  # the answer is complete; the rest was only metadata
                     raise self._core.idle_error(turn) from None
                 except TRANSPORT_ERRORS as exc:
                     resume = self._core.resume_request(turn)
@@ -500,18 +589,27 @@ class AsyncHuggingChatClient(_Common):
                     except HuggingChatError:
                         raise mapped_error(exc, turn.partial) from None
                     turn.start_replay()
+            if lookup is not None:
+                try:
+                    found = await asyncio.wait_for(asyncio.shield(lookup), read)
+                except (asyncio.TimeoutError, HuggingChatError):
+                    found = None
+                self._core.adopt_message_id(turn, found)
             finished = True
             events = turn.close()
-            if self._core.config.resolve_message_ids:
+            if lookup is None and self._core.config.resolve_message_ids:
                 await self._run(self._core.op_resolve_message_id(turn))
             for ev in events:
                 yield ev
-        except GeneratorExit:
+        except (GeneratorExit, asyncio.CancelledError):
+            # the caller stopped reading, its task was cancelled, or wait_for timed out
             abandoned = not finished
             raise
         finally:
-            await aclose_stream(raw, session, finished)
-            if abandoned:  # the caller stopped reading: stop the server's generation too
+            if lookup is not None and not lookup.done():
+                lookup.cancel()
+            await aclose_stream(raw, session, ended)
+            if abandoned:  # stop the server's generation too
                 try:
                     await self._send(self._core.stop_request(turn))
                 except HuggingChatError as exc:
@@ -585,7 +683,7 @@ class AsyncHuggingChatClient(_Common):
         self, messages: str | Sequence[ChatMessage], **options: Unpack[TurnOptions]
     ) -> AsyncIterator[Event]:
         """Async :meth:`HuggingChatClient.stream_chat`."""
-        turn = await self._run(self._core.op_begin_turn(_messages(messages), **options))
+        turn = await self._run(self._core.op_begin_turn(messages, **options))
         events = self._stream_turn(turn)
         try:
             async for ev in events:
