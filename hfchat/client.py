@@ -25,8 +25,12 @@ Constructor parameters (shared with both framework adapters):
 ``web_search``
     turn the server's web search on for every turn (per call overridable).
 ``resolve_message_ids``
-    read the conversation once after each turn so that ``TurnResult.message_id`` is set (the
-    answer stream carries no ids); off by default, since the next turn reads it anyway.
+    2024 servers: read the conversation once after each turn so that ``TurnResult.message_id``
+    is set (the answer stream carries no ids). 2026 servers always fill it from a read that runs
+    beside the answer stream.
+``turn_timeout``
+    overall deadline of one turn in seconds (default 900; None: none); keep-alive lines do not
+    extend it.
 ``cleanup_on_close``
     delete the conversations this client created when it is closed.
 ``auto_login``
