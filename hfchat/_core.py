@@ -15,13 +15,14 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 from . import __version__
 from ._transport import Response, Timeout
+from ._turn import Turn
 from .auth import COOKIE_NAME, CookieSource, SessionCookies, resolve_cookies
 from .conversations import (
     ChatMessage,
@@ -44,10 +45,9 @@ from .errors import (
     ModelNotFoundError,
     ProtocolError,
     RateLimitError,
-    StreamTimeoutError,
     TransportError,
 )
-from .events import Event, TextDelta, TurnEnd, TurnResult
+from .events import TurnResult
 from .protocol import bodies, routes
 from .protocol.bodies import ConversationInfo, ModelInfo
 from .protocol.classify import classify_error, is_login_page
@@ -77,8 +77,6 @@ _STREAM_TYPES = ("application/jsonl", "text/event-stream", "application/x-ndjson
 LONG_INPUT = 3984
 #: chat-ui's per-minute message limit counts every attempt, refused ones too, over 60 s.
 RATE_WINDOW = 60.0
-#: After the final answer: how long the title and metadata may still take.
-AFTER_FINAL_GRACE = 5.0
 #: Default overall deadline of one turn (seconds), see ``turn_timeout``.
 TURN_TIMEOUT = 900.0
 
@@ -127,99 +125,7 @@ def _scrub(data: bytes, secrets: Sequence[str]) -> bytes:
     return data
 
 
-@dataclass(slots=True)
-class ActiveTurn:
-    """One turn on its way: the send request plus the shared stream state."""
-
-    plan: TurnPlan
-    request: Request
-    assembler: TurnAssembler
-    core: ClientCore
-    buffer: ToolCallBuffer | None = None
-    ended: bool = False
-    node: NodeRef | None = None
-    result: TurnResult | None = None
-    resumed: bool = False
-    deadline: float | None = None  # time.monotonic() by which the turn must end
-    final_at: float | None = None  # when the final answer was seen
-    model: str = ""
-    web_search: bool = False
-    tools: Sequence[ToolSpec] | None = None
-    tool_choice: str | None = None
-    carried: bool = False  # the text travels as an attachment
-
-    def partial(self) -> tuple[str, str]:
-        return self.assembler.partial_text, self.assembler.partial_reasoning
-
-    def feed_function(self) -> Callable[[bytes], list[Event]]:
-        """What the shells call per chunk: the assembler itself unless tools are bound (or the
-        answer is being resumed from the replay route)."""
-        if self.resumed:
-            return self.feed_replay
-        return self.assembler.feed if self.buffer is None else self.feed
-
-    @property
-    def final_seen(self) -> bool:
-        """The final answer arrived (what follows is the title and metadata)."""
-        return self.assembler._final is not None
-
-    def stop_reading(self, now: float) -> bool:
-        """True when the stream has said all that matters: the final answer was seen and the
-        turn finished (or the grace for the title and metadata is over)."""
-        if not self.final_seen:
-            return False
-        if self.assembler._done:  # the "finished" status
-            return True
-        if self.final_at is None:
-            self.final_at = now
-        return now - self.final_at > AFTER_FINAL_GRACE
-
-    def overdue(self, now: float) -> bool:
-        """The turn ran past its overall deadline (``turn_timeout``)."""
-        return self.deadline is not None and now > self.deadline
-
-    def start_replay(self) -> None:
-        self.resumed = True
-        self.assembler.start_replay()
-
-    def feed_replay(self, data: bytes) -> list[Event]:
-        return self._buffered(self.assembler.feed_replay(data))
-
-    def feed(self, data: bytes) -> list[Event]:
-        return self._buffered(self.assembler.feed(data))
-
-    def _buffered(self, events: list[Event]) -> list[Event]:
-        if self.buffer is None or not events:
-            return events
-        out: list[Event] = []
-        for ev in events:
-            if type(ev) is TextDelta:
-                text = self.buffer.feed(ev.text)
-                if text:
-                    out.append(TextDelta(text) if text is not ev.text else ev)
-            else:
-                out.append(ev)
-        return out
-
-    def close(self) -> list[Event]:
-        events = self.assembler.close()
-        end = events[-1]
-        assert isinstance(end, TurnEnd)
-        result = end.result
-        out = events[:-1]
-        if self.buffer is not None:
-            calls, text = self.buffer.finish(result.text)
-            result.tool_calls = calls
-            if calls:
-                result.text = text
-            else:
-                held = self.buffer.held_text
-                if held:
-                    out.append(TextDelta(held))
-        self.core.finish_turn(self, result)
-        self.ended = True
-        out.append(end)
-        return out
+ActiveTurn = Turn  # the name the shells used before the turn object owned its lifecycle
 
 
 class TurnOptions(TypedDict, total=False):
@@ -657,7 +563,7 @@ class ClientCore:
         tool_choice: str | None = None,
         web_search: bool | None = None,
         conversation_id: str | None = None,
-    ) -> Op[ActiveTurn]:
+    ) -> Op[Turn]:
         msgs = check_turn_input(messages)  # before any I/O: nothing reaches the account
         model = model or (yield from self.op_default_model())
         extra = tool_prompt(list(tools or []), tool_choice)
@@ -740,7 +646,7 @@ class ClientCore:
         web_search: bool,
         tools: Sequence[ToolSpec] | None,
         tool_choice: str | None,
-    ) -> ActiveTurn:
+    ) -> Turn:
         assert plan.conversation_id is not None and plan.parent_id is not None
         generation = self.generation or "2026"
         req, generation_id = routes.send_message(
@@ -761,7 +667,7 @@ class ClientCore:
         buffer = (
             ToolCallBuffer({t.name for t in tools}) if tools and tool_choice != "none" else None
         )
-        return ActiveTurn(
+        return Turn(
             plan,
             req,
             assembler,
@@ -774,7 +680,7 @@ class ClientCore:
         )
 
     # -- a send that was refused before anything was stored ----------------------------------
-    def send_refused(self, turn: ActiveTurn, exc: HuggingChatError) -> ActiveTurn | None:
+    def send_refused(self, turn: Turn, exc: HuggingChatError) -> Turn | None:
         """The turn to send instead after ``exc`` refused ``turn``'s send: the same turn with
         its text as an attachment after a "Message too long." (2026 servers, once), else None."""
         if not _too_long(exc):
@@ -792,7 +698,7 @@ class ClientCore:
         new.deadline, new.carried = turn.deadline, True
         return new
 
-    def refusal_error(self, turn: ActiveTurn, exc: HuggingChatError) -> HuggingChatError:
+    def refusal_error(self, turn: Turn, exc: HuggingChatError) -> HuggingChatError:
         """The error a caller gets for a refused send (typed when the message was too long)."""
         if not _too_long(exc) or isinstance(exc, MessageTooLongError):
             return exc
@@ -806,7 +712,7 @@ class ClientCore:
             response=exc.response,
         )
 
-    def op_discard(self, turn: ActiveTurn) -> Op[None]:
+    def op_discard(self, turn: Turn) -> Op[None]:
         """After a send that failed before its stream started: delete the conversation this
         turn created (it holds nothing of the caller's), so nothing is left on the account."""
         if turn.plan.created and turn.plan.conversation_id:
@@ -853,7 +759,7 @@ class ClientCore:
             response=exc.response,
         ) from exc
 
-    def find_message_request(self, turn: ActiveTurn) -> Op[str | None] | None:
+    def find_message_request(self, turn: Turn) -> Op[str | None] | None:
         """The read that learns the new assistant message's id while its answer streams
         (2026 servers store both messages, stamped with the generation id, before they
         stream), or None where it cannot be read that way."""
@@ -872,11 +778,6 @@ class ClientCore:
             if m.role == "assistant" and m.generation_id == generation_id:
                 return m.id
         return None
-
-    def adopt_message_id(self, turn: ActiveTurn, message_id: str | None) -> None:
-        """The concurrent read found the new message's id (before the turn is recorded)."""
-        if message_id and turn.assembler.result.message_id is None:
-            turn.assembler.result.message_id = message_id
 
     def _op_resolve_pending(self, plan: TurnPlan) -> Op[TurnPlan | None]:
         """``plan`` with its pending node's message id read from the server (a new plan), or
@@ -905,7 +806,7 @@ class ClientCore:
             self.index.resolve(node, found.id)
         return replace(plan, parent_id=found.id, pending=None)
 
-    def op_resolve_message_id(self, turn: ActiveTurn) -> Op[None]:
+    def op_resolve_message_id(self, turn: Turn) -> Op[None]:
         """After a turn: read the conversation once to learn the new message's id."""
         node = turn.node
         if node is None or node.message_id is not None:
@@ -918,7 +819,7 @@ class ClientCore:
         if turn.result is not None:
             turn.result.message_id = node.message_id
 
-    def finish_turn(self, turn: ActiveTurn, result: TurnResult) -> None:
+    def finish_turn(self, turn: Turn, result: TurnResult) -> None:
         plan = turn.plan
         answer = ChatMessage("assistant", result.text, tool_calls=list(result.tool_calls))
         node = NodeRef(
@@ -955,24 +856,6 @@ class ClientCore:
         with self.lock:
             self.cookies = SessionCookies(cookies, "store")
 
-    def resume_request(self, turn: ActiveTurn) -> Request | None:
-        """After a connection cut mid-answer: the replay request that resumes it (2026 servers,
-        once per turn), or None when the answer cannot be resumed."""
-        gid = turn.assembler.result.generation_id
-        if turn.resumed or self.generation != "2026" or not gid or not turn.plan.conversation_id:
-            return None
-        log.info("the answer stream broke; resuming it from the server's replay")
-        return routes.replay_stream(turn.plan.conversation_id, gid)
-
-    def stop_request(self, turn: ActiveTurn) -> Request:
-        """Stop the generation of a turn whose stream the caller abandoned."""
-        text = turn.assembler.partial_text
-        return routes.stop_generating(
-            turn.plan.conversation_id or "",
-            turn.assembler.result.generation_id,
-            len(text) if self.generation == "2026" else None,
-        )
-
     @staticmethod
     def stop_failed(exc: HuggingChatError) -> None:
         log.debug("could not stop an abandoned generation: %s", exc)
@@ -986,22 +869,6 @@ class ClientCore:
         if delay is None:
             raise exc
         return delay
-
-    def overdue_error(self, turn: ActiveTurn) -> StreamTimeoutError:
-        text, reasoning = turn.partial()
-        return StreamTimeoutError(
-            f"the turn took longer than turn_timeout ({self.config.turn_timeout:g} s)",
-            partial_text=text,
-            partial_reasoning=reasoning,
-        )
-
-    def idle_error(self, turn: ActiveTurn) -> StreamTimeoutError:
-        text, reasoning = turn.partial()
-        return StreamTimeoutError(
-            f"no update from the server for {self.config.timeout.read:g} s",
-            partial_text=text,
-            partial_reasoning=reasoning,
-        )
 
     def retry_wait_note(self, req: Request, exc: HuggingChatError, delay: float) -> None:
         log.info("retrying %s %s in %.2fs after %s", req.method, req.route, delay, exc)

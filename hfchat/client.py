@@ -62,7 +62,7 @@ from typing import Any, TypeVar
 from curl_cffi import requests as curl
 from typing_extensions import Unpack
 
-from ._core import ActiveTurn, ClientCore, ClientOptions, Op, TurnOptions, user_agent
+from ._core import ClientCore, ClientOptions, Op, TurnOptions, user_agent
 from ._transport import (
     TRANSPORT_ERRORS,
     IdleTimeout,
@@ -73,9 +73,9 @@ from ._transport import (
     close_stream,
     iter_stream,
     map_exceptions,
-    mapped_error,
     read_head_body,
 )
+from ._turn import Turn
 from .conversations import ChatMessage
 from .errors import HuggingChatError
 from .events import Event, TurnEnd, TurnResult
@@ -266,7 +266,7 @@ class HuggingChatClient(_Common):
                     self._release(session)
                 attempt = self._after_failure(req, attempt, exc)
 
-    def _start_turn(self, turn: ActiveTurn) -> tuple[ActiveTurn, Any, curl.Session]:
+    def _start_turn(self, turn: Turn) -> tuple[Turn, Any, curl.Session]:
         """Open the turn's stream. A send refused before anything was stored goes again in
         another form (a long text as a file), or the conversation it created is deleted
         before the error is raised: nothing is left on the account."""
@@ -284,7 +284,7 @@ class HuggingChatClient(_Common):
                     raise err from exc
                 turn = retry
 
-    def _lookup(self, turn: ActiveTurn) -> Callable[[float], str | None] | None:
+    def _lookup(self, turn: Turn) -> Callable[[float], str | None] | None:
         """Start reading the new message's id beside the stream; a function that waits (at
         most the given seconds) for it."""
         op = self._core.find_message_request(turn)
@@ -307,57 +307,39 @@ class HuggingChatClient(_Common):
 
         return result
 
-    def _stream_turn(self, turn: ActiveTurn) -> Iterator[Event]:
+    def _stream_turn(self, turn: Turn) -> Iterator[Event]:
         turn, raw, session = self._start_turn(turn)
         lookup = self._lookup(turn)
         read = self._core.config.timeout.read
-        ended = finished = abandoned = False
         try:
-            while True:
-                feed = turn.feed_function()
+            while turn.reading:
                 try:
                     for chunk in iter_stream(raw, read):
-                        now = time.monotonic()
-                        if turn.stop_reading(now):
+                        yield from turn.feed(chunk)
+                        if not turn.reading:
                             break
-                        if turn.overdue(now):
-                            abandoned = True
-                            raise self._core.overdue_error(turn)
-                        events = feed(chunk)
-                        if events:
-                            yield from events
                     else:
-                        ended = True
-                    break
+                        turn.end_of_stream()
                 except IdleTimeout:
-                    if turn.final_seen:
-                        break  # the answer is complete; the rest was only metadata
-                    raise self._core.idle_error(turn) from None
+                    turn.idle()
                 except TRANSPORT_ERRORS as exc:
-                    resume = self._core.resume_request(turn)
-                    if resume is None:
-                        raise mapped_error(exc, turn.partial) from None
+                    resume = turn.cut(exc)
                     close_stream(raw, False, self._releaser(session))
                     try:
                         raw, session = self._open_stream(resume)
                     except HuggingChatError:
-                        raise mapped_error(exc, turn.partial) from None
-                    turn.start_replay()
-            if lookup is not None:
-                self._core.adopt_message_id(turn, lookup(read))
-            finished = True
-            events = turn.close()
+                        raise turn.cut_error(exc) from None
+                    turn.resumed()
+            events = turn.finish(lookup(read) if lookup is not None else None)
             if lookup is None and self._core.config.resolve_message_ids:
                 self._run(self._core.op_resolve_message_id(turn))
             yield from events
-        except GeneratorExit:
-            abandoned = not finished
-            raise
-        finally:
-            close_stream(raw, ended, self._releaser(session))
-            if abandoned:  # the caller stopped reading: stop the server's generation too
+        finally:  # an error, the caller stopped reading: stop the server's generation too
+            close_stream(raw, turn.ended, self._releaser(session))
+            stop = turn.stop_request()
+            if stop is not None:
                 try:
-                    self._send(self._core.stop_request(turn))
+                    self._send(stop)
                 except HuggingChatError as exc:
                     self._core.stop_failed(exc)
 
@@ -541,7 +523,7 @@ class AsyncHuggingChatClient(_Common):
             except HuggingChatError as exc:
                 attempt = await self._after_failure(req, attempt, exc)
 
-    async def _start_turn(self, turn: ActiveTurn) -> tuple[ActiveTurn, Any]:
+    async def _start_turn(self, turn: Turn) -> tuple[Turn, Any]:
         """Async :meth:`HuggingChatClient._start_turn`."""
         while True:
             try:
@@ -556,68 +538,59 @@ class AsyncHuggingChatClient(_Common):
                     raise err from exc
                 turn = retry
 
-    async def _stream_turn(self, turn: ActiveTurn) -> AsyncGenerator[Event, None]:
+    async def _stream_turn(self, turn: Turn) -> AsyncGenerator[Event, None]:
         session = self._get_session()
         turn, raw = await self._start_turn(turn)
         op = self._core.find_message_request(turn)
         lookup = asyncio.ensure_future(self._run(op)) if op is not None else None
         read = self._core.config.timeout.read
-        ended = finished = abandoned = False
         try:
-            while True:
-                feed = turn.feed_function()
+            while turn.reading:
                 try:
                     async for chunk in aiter_stream(raw, read):
-                        now = time.monotonic()
-                        if turn.stop_reading(now):
-                            break
-                        if turn.overdue(now):
-                            abandoned = True
-                            raise self._core.overdue_error(turn)
-                        for ev in feed(chunk):
+                        for ev in turn.feed(chunk):
                             yield ev
+                        if not turn.reading:
+                            break
                     else:
-                        ended = True
-                    break
+                        turn.end_of_stream()
                 except IdleTimeout:
-                    if turn.final_seen:
-                        break  # the answer is complete; the rest was only metadata
-                    raise self._core.idle_error(turn) from None
+                    turn.idle()
                 except TRANSPORT_ERRORS as exc:
-                    resume = self._core.resume_request(turn)
-                    if resume is None:
-                        raise mapped_error(exc, turn.partial) from None
+                    resume = turn.cut(exc)
                     await aclose_stream(raw, session, False)
                     try:
                         raw = await self._open_stream(resume)
                     except HuggingChatError:
-                        raise mapped_error(exc, turn.partial) from None
-                    turn.start_replay()
-            if lookup is not None:
-                try:
-                    found = await asyncio.wait_for(asyncio.shield(lookup), read)
-                except (asyncio.TimeoutError, HuggingChatError):
-                    found = None
-                self._core.adopt_message_id(turn, found)
-            finished = True
-            events = turn.close()
+                        raise turn.cut_error(exc) from None
+                    turn.resumed()
+            events = turn.finish(await self._found(lookup, read))
             if lookup is None and self._core.config.resolve_message_ids:
                 await self._run(self._core.op_resolve_message_id(turn))
             for ev in events:
                 yield ev
-        except (GeneratorExit, asyncio.CancelledError):
-            # the caller stopped reading, its task was cancelled, or wait_for timed out
-            abandoned = not finished
-            raise
         finally:
+            # an error, the caller stopped reading, a cancelled task or a wait_for timeout:
+            # stop the server's generation too
             if lookup is not None and not lookup.done():
                 lookup.cancel()
-            await aclose_stream(raw, session, ended)
-            if abandoned:  # stop the server's generation too
+            await aclose_stream(raw, session, turn.ended)
+            stop = turn.stop_request()
+            if stop is not None:
                 try:
-                    await self._send(self._core.stop_request(turn))
+                    await self._send(stop)
                 except HuggingChatError as exc:
                     self._core.stop_failed(exc)
+
+    @staticmethod
+    async def _found(lookup: asyncio.Future[str | None] | None, wait: float) -> str | None:
+        """The new message's id from the read beside the stream (waiting at most ``wait``)."""
+        if lookup is None:
+            return None
+        try:
+            return await asyncio.wait_for(asyncio.shield(lookup), wait)
+        except (asyncio.TimeoutError, HuggingChatError):
+            return None
 
     # -- public API -----------------------------------------------------------------------------
     async def __aenter__(self) -> AsyncHuggingChatClient:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-import hfchat._core as core_module
+import hfchat._turn as turn_module
 from hfchat import AsyncHuggingChatClient, ChatMessage, HuggingChatClient, TextDelta, TurnEnd
 from hfchat.errors import (
     ConfigurationError,
@@ -373,9 +373,25 @@ def _endless_after_final(finished: bool) -> Any:
 def test_the_turn_ends_after_the_final_answer(
     mode: str, fake: FakeHuggingChat, monkeypatch: pytest.MonkeyPatch, finished: bool
 ) -> None:
-    monkeypatch.setattr(core_module, "AFTER_FINAL_GRACE", 0.3)
+    monkeypatch.setattr(turn_module, "AFTER_FINAL_GRACE", 0.3)
     fake.register_route("POST", r"/conversation/[0-9a-f]{24}", _endless_after_final(finished))
     events = drv(mode, fake).stream("hello")
     end = events[-1]
     assert isinstance(end, TurnEnd) and end.result.text == "Hi"
     assert len(end.result.final_updates) < 1000
+
+
+def test_an_idle_timeout_stops_the_generation(mode: str, fake: FakeHuggingChat) -> None:
+    fake.inject("stall", after_tokens=2, seconds=30)
+    with pytest.raises(StreamTimeoutError) as info:
+        drv(mode, fake, timeout=(5.0, 0.5)).call("chat", "alpha beta gamma")
+    assert info.value.partial_text
+    (stop,) = _stops(fake)
+    assert stop.data["generationId"] == sends(fake)[0].data["generationId"]
+
+
+def test_an_error_the_server_reported_needs_no_stop(mode: str, fake: FakeHuggingChat) -> None:
+    fake.inject("stream_error", status_code=500, after_tokens=2)
+    with pytest.raises(HuggingChatError):
+        drv(mode, fake).call("chat", "alpha beta gamma")
+    assert _stops(fake) == []
