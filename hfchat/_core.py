@@ -812,12 +812,12 @@ class ClientCore:
         if node is None or node.message_id is not None:
             return
         try:
-            yield from self._op_resolve_pending(replace(turn.plan, pending=node))
+            resolved = yield from self._op_resolve_pending(replace(turn.plan, pending=node))
         except HuggingChatError as exc:  # the answer stands; the id stays unknown
             log.debug("could not read the new message id: %s", exc)
             return
-        if turn.result is not None:
-            turn.result.message_id = node.message_id
+        if resolved is not None and turn.result is not None:
+            turn.result.message_id = resolved.parent_id
 
     def finish_turn(self, turn: Turn, result: TurnResult) -> None:
         plan = turn.plan

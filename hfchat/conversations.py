@@ -33,7 +33,7 @@ import hashlib
 import json
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .errors import ConfigurationError
@@ -162,7 +162,7 @@ def carry_as_attachment(text: str) -> tuple[str, list[FileUpload]]:
     return inputs, [FileUpload(name, "text/plain", text.encode("utf-8"))]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class NodeRef:
     """A server node that ends a known history: the assistant message of a turn."""
 
@@ -173,9 +173,9 @@ class NodeRef:
     text: str | None = None  # the answer, to recognise the message where reads lack ancestry
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class TurnPlan:
-    """What to send for one framework call."""
+    """What to send for one framework call (immutable: resolving returns a new plan)."""
 
     model: str
     system_prompt: str
@@ -258,9 +258,14 @@ class ConversationIndex:
         while len(self._nodes) > self._max:
             self._nodes.popitem(last=False)
 
-    def resolve(self, pending: NodeRef, message_id: str) -> None:
-        """A pending node's message id became known (every entry sharing it is updated)."""
-        pending.message_id = message_id
+    def resolve(self, pending: NodeRef, message_id: str) -> NodeRef:
+        """A pending node's message id became known: the resolved node, which replaces it
+        in every entry that held it."""
+        resolved = replace(pending, message_id=message_id)
+        for key, node in self._nodes.items():
+            if node == pending:
+                self._nodes[key] = resolved
+        return resolved
 
     def forget_conversation(self, conversation_id: str) -> None:
         for key in [k for k, n in self._nodes.items() if n.conversation_id == conversation_id]:

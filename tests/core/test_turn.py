@@ -395,3 +395,23 @@ def test_an_error_the_server_reported_needs_no_stop(mode: str, fake: FakeHugging
     with pytest.raises(HuggingChatError):
         drv(mode, fake).call("chat", "alpha beta gamma")
     assert _stops(fake) == []
+
+
+def test_plans_are_immutable_and_resolving_returns_a_new_node() -> None:
+    from dataclasses import FrozenInstanceError
+
+    from hfchat.conversations import ConversationIndex, NodeRef
+
+    index = ConversationIndex()
+    first = [ChatMessage("user", "q")]
+    plan = index.plan(first, "m")
+    with pytest.raises(FrozenInstanceError):
+        plan.parent_id = "elsewhere"  # type: ignore[misc]
+    node = NodeRef("c" * 24, None, "root", "gen", "a")
+    index.record(plan, ChatMessage("assistant", "a"), node)
+    follow = [*first, ChatMessage("assistant", "a"), ChatMessage("user", "q2")]
+    assert index.plan(follow, "m").pending == node
+    resolved = index.resolve(node, "message-id")
+    assert node.message_id is None and resolved.message_id == "message-id"
+    again = index.plan(follow, "m")
+    assert again.parent_id == "message-id" and again.pending is None
