@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -415,3 +416,36 @@ def test_plans_are_immutable_and_resolving_returns_a_new_node() -> None:
     assert node.message_id is None and resolved.message_id == "message-id"
     again = index.plan(follow, "m")
     assert again.parent_id == "message-id" and again.pending is None
+
+
+# -- the real server's HTML refusals (captures head/70 and head/73, byte for byte) --------------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "chat-ui" / "head"
+
+
+def _html(name: str) -> bytes:
+    return (FIXTURES / f"{name}.html").read_bytes()
+
+
+def test_the_real_429_page_is_not_retried_and_leaves_nothing(
+    mode: str, fake: FakeHuggingChat, sleeps: list[float]
+) -> None:
+    body = _html("73-rate-limited-429-html")
+    fake.inject("http", status=429, route="post", body=body, content_type="text/html")
+    with pytest.raises(RateLimitError) as info:
+        drv(mode, fake).call("chat", "rate probe")
+    assert len(sends(fake)) == 1 and sleeps == [] and fake.conversations == {}
+    assert info.value.retry_after == 60 and "wait 60 s" in str(info.value)
+
+
+def test_the_real_too_long_page_is_answered_with_an_attachment(
+    mode: str, fake: FakeHuggingChat
+) -> None:
+    body = _html("70-post-message-too-long-html")
+    fake.inject("http", status=400, route="post", body=body, content_type="text/html")
+    r = drv(mode, fake).call("chat", "short, but refused as too long")
+    assert r.text.startswith("Echo: ")
+    refused, sent = sends(fake)
+    assert refused.status == 400 and sent.status == 200
+    assert [f["mime"] for f in sent.files] == ["text/plain"]
+    assert len(fake.conversations) == 1 and len(user_turns(fake)) == 1
