@@ -80,23 +80,28 @@ RATE_WINDOW = 60.0
 #: Default overall deadline of one turn (seconds), see ``turn_timeout``.
 TURN_TIMEOUT = 900.0
 
-# What generation detection learned, per base URL, for the life of the process (bounded).
-_DETECTED: OrderedDict[str, tuple[str, bool]] = OrderedDict()
-_DETECTED_MAX = 64
-_DETECTED_LOCK = threading.Lock()
+# Base URLs seen to be 2024 servers, for the life of the process (bounded): later clients skip
+# the v2 probe that such a server answers with an HTML page. Only ever a hint for the model
+# list; a conversation's creation tells each client its server's generation again.
+_LEGACY: OrderedDict[str, None] = OrderedDict()
+_LEGACY_MAX = 64
+_LEGACY_LOCK = threading.Lock()
 
 
-def _remember_generation(base_url: str, generation: str, v2_reads: bool) -> None:
-    with _DETECTED_LOCK:
-        _DETECTED[base_url] = (generation, v2_reads)
-        _DETECTED.move_to_end(base_url)
-        while len(_DETECTED) > _DETECTED_MAX:
-            _DETECTED.popitem(last=False)
+def _remember_generation(base_url: str, legacy: bool) -> None:
+    with _LEGACY_LOCK:
+        if not legacy:
+            _LEGACY.pop(base_url, None)
+            return
+        _LEGACY[base_url] = None
+        _LEGACY.move_to_end(base_url)
+        while len(_LEGACY) > _LEGACY_MAX:
+            _LEGACY.popitem(last=False)
 
 
-def _recall_generation(base_url: str) -> tuple[str, bool] | None:
-    with _DETECTED_LOCK:
-        return _DETECTED.get(base_url)
+def _known_legacy(base_url: str) -> bool:
+    with _LEGACY_LOCK:
+        return base_url in _LEGACY
 
 
 def _too_long(exc: HuggingChatError) -> bool:
@@ -398,10 +403,8 @@ class ClientCore:
         if self.models is not None and not refresh:
             return self.models
         models: list[ModelInfo] | None = None
-        if self.v2_reads is None:
-            known = _recall_generation(self.config.base_url)
-            if known is not None and not known[1]:
-                self.v2_reads = False  # a 2024 server: its v2 route answers an HTML page
+        if self.v2_reads is None and _known_legacy(self.config.base_url):
+            self.v2_reads = False  # a 2024 server: its v2 route answers an HTML page
         if self.v2_reads is not False:
             try:
                 resp = yield routes.list_models(v2=True)
@@ -422,15 +425,10 @@ class ClientCore:
             resp = yield routes.list_models(v2=False)
             models = bodies.parse_models(self._json(resp))
         self.models = models
-        assert self.generation is not None and self.v2_reads is not None
-        _remember_generation(self.config.base_url, self.generation, self.v2_reads)
+        _remember_generation(self.config.base_url, self.v2_reads is False)
         return models
 
     def op_generation(self) -> Op[str]:
-        if self.generation is None:
-            known = _recall_generation(self.config.base_url)
-            if known is not None:  # learned by another client in this process
-                self.generation, self.v2_reads = known
         if self.generation is None:
             yield from self.op_models()
         assert self.generation is not None
@@ -462,7 +460,7 @@ class ClientCore:
             self.generation, self.v2_reads = "2026", True
         elif self.generation is None:
             self.generation, self.v2_reads = "2024", False
-        _remember_generation(self.config.base_url, self.generation, bool(self.v2_reads))
+        _remember_generation(self.config.base_url, self.v2_reads is False)
         return cid, conv
 
     def op_read(self, cid: str) -> Op[ConversationInfo]:
