@@ -18,7 +18,8 @@ Constructor parameters (shared with both framework adapters):
     seconds (or ``(connect, read)`` or :class:`Timeout`); ``read`` is also the idle limit
     between two pieces of a stream.
 ``max_retries``
-    retries before any output (429, 502-504, connection failures), exponential backoff
+    retries before any output (reads: 429, 502-504, connection failures; a message send: only
+    when the server cannot have processed it, see README "Failures"), exponential backoff
     with jitter, honouring ``Retry-After``.
 ``proxy``
     proxy URL; env ``HUGGINGCHAT_PROXY``.
