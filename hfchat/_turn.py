@@ -4,11 +4,12 @@ The shells drive it mechanically:
 
 1. send :attr:`Turn.request` (a refusal before anything was stored goes to
    :meth:`ClientCore.send_refused <hfchat._core.ClientCore.send_refused>`);
-2. while :attr:`Turn.reading`: feed each chunk to :meth:`Turn.feed` and pass on the events it
-   returns; at the end of the byte stream call :meth:`Turn.end_of_stream`, on the idle timeout
-   :meth:`Turn.idle`, on a connection failure :meth:`Turn.cut` (it returns the request that
-   resumes the answer, or raises the mapped error), and :meth:`Turn.resumed` once that answer
-   stream is open;
+2. while :attr:`Turn.reading`: read chunks with the idle limit :meth:`Turn.wait`, feed each
+   to :meth:`Turn.feed`, pass on the events it returns and leave the chunk loop when
+   :attr:`Turn.pause` says so; at the end of the byte stream call :meth:`Turn.end_of_stream`,
+   on the idle timeout :meth:`Turn.idle`, on a connection failure :meth:`Turn.cut` (it returns
+   the request that resumes the answer, or raises the mapped error), and :meth:`Turn.resumed`
+   once that answer stream is open;
 3. :meth:`Turn.finish` returns the last events (ending with :class:`~hfchat.events.TurnEnd`);
 4. whatever happened (an error, the caller leaving, a cancelled task, a ``wait_for`` timeout):
    send :meth:`Turn.stop_request` when it is not None, so the server stops generating.
@@ -46,6 +47,7 @@ class Turn:
 
     __slots__ = (
         "_feed",
+        "_rearm",
         "assembler",
         "buffer",
         "carried",
@@ -99,6 +101,7 @@ class Turn:
         self.finished = False  # finish() ran: the answer is complete
         self.server_failed = False  # the server reported the turn's failure itself
         self.resuming = False  # the answer comes from the 2026 replay route
+        self._rearm = False  # the idle limit changed: the shell re-enters its chunk loop
         self.result: TurnResult | None = None  # set by finish()
         self.node: NodeRef | None = None  # the server node the answer ends at, once recorded
         self._feed: Callable[[bytes], list[Event]] = (
@@ -126,11 +129,15 @@ class Turn:
         if self.deadline is not None and now > self.deadline:
             raise self._overdue_error()
         try:
-            return self._feed(data)
+            events = self._feed(data)
         except HuggingChatError as exc:
             if not isinstance(exc, StreamProtocolError):
                 self.server_failed = True  # the server ended the turn: nothing to stop
             raise
+        if self.final_at is None and self.final_seen:
+            self.final_at = now
+            self._rearm = True  # from now on, silence ends the turn after the grace
+        return events
 
     def _done_after_final(self, now: float) -> bool:
         if self.assembler._done:  # the "finished" status
@@ -138,6 +145,19 @@ class Turn:
         if self.final_at is None:
             self.final_at = now
         return now - self.final_at > AFTER_FINAL_GRACE
+
+    @property
+    def pause(self) -> bool:
+        """Should the shell leave its chunk loop (to finish, or to wait with a new limit)?"""
+        if self._rearm:
+            self._rearm = False
+            return True
+        return not self.reading
+
+    def wait(self, read: float) -> float:
+        """The idle limit for the next chunk: ``read`` until the final answer is in, then the
+        grace left for the title and metadata."""
+        return read if self.final_at is None else min(read, AFTER_FINAL_GRACE)
 
     def _buffered_feed(self, data: bytes) -> list[Event]:
         return self._buffered(self.assembler.feed(data))

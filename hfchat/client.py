@@ -315,9 +315,9 @@ class HuggingChatClient(_Common):
         try:
             while turn.reading:
                 try:
-                    for chunk in iter_stream(raw, read):
+                    for chunk in iter_stream(raw, turn.wait(read)):
                         yield from turn.feed(chunk)
-                        if not turn.reading:
+                        if turn.pause:
                             break
                     else:
                         turn.end_of_stream()
@@ -548,10 +548,10 @@ class AsyncHuggingChatClient(_Common):
         try:
             while turn.reading:
                 try:
-                    async for chunk in aiter_stream(raw, read):
+                    async for chunk in aiter_stream(raw, turn.wait(read)):
                         for ev in turn.feed(chunk):
                             yield ev
-                        if not turn.reading:
+                        if turn.pause:
                             break
                     else:
                         turn.end_of_stream()

@@ -351,7 +351,7 @@ def test_turn_timeout_is_validated() -> None:
             HuggingChatClient(base_url="http://127.0.0.1:9", turn_timeout=bad)  # type: ignore[arg-type]
 
 
-def _endless_after_final(finished: bool) -> Any:
+def _endless_after_final(finished: bool, silent: bool = False) -> Any:
     async def handler(req: Any) -> FakeResponse:
         async def body(sink: Any) -> None:
             await sink.write(b'{"type":"status","status":"started"}\n')
@@ -362,7 +362,8 @@ def _endless_after_final(finished: bool) -> Any:
             for _ in range(200_000):  # far beyond any test timeout at this pace
                 if sink.closed:
                     return
-                await sink.write(b'{"type":"status","status":"keepAlive"}\n')
+                if not silent:
+                    await sink.write(b'{"type":"status","status":"keepAlive"}\n')
                 await asyncio.sleep(0.005)
 
         return FakeResponse(200, headers=[("content-type", "application/jsonl")], stream=body)
@@ -449,3 +450,15 @@ def test_the_real_too_long_page_is_answered_with_an_attachment(
     assert refused.status == 400 and sent.status == 200
     assert [f["mime"] for f in sent.files] == ["text/plain"]
     assert len(fake.conversations) == 1 and len(user_turns(fake)) == 1
+
+
+def test_silence_after_the_final_answer_ends_the_turn_after_the_grace(
+    mode: str, fake: FakeHuggingChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the idle timeout (200 s) is beyond the test timeout: only the grace can end this turn
+    monkeypatch.setattr(turn_module, "AFTER_FINAL_GRACE", 0.3)
+    route = _endless_after_final(finished=False, silent=True)
+    fake.register_route("POST", r"/conversation/[0-9a-f]{24}", route)
+    events = drv(mode, fake, timeout=(5.0, 200.0)).stream("hello")
+    assert isinstance(events[-1], TurnEnd) and events[-1].result.text == "Hi"
+    assert _stops(fake) == []
