@@ -47,7 +47,6 @@ class Turn:
 
     __slots__ = (
         "_feed",
-        "_rearm",
         "assembler",
         "buffer",
         "carried",
@@ -58,6 +57,7 @@ class Turn:
         "finished",
         "model",
         "node",
+        "pause",
         "plan",
         "reading",
         "request",
@@ -101,7 +101,7 @@ class Turn:
         self.finished = False  # finish() ran: the answer is complete
         self.server_failed = False  # the server reported the turn's failure itself
         self.resuming = False  # the answer comes from the 2026 replay route
-        self._rearm = False  # the idle limit changed: the shell re-enters its chunk loop
+        self.pause = False  # the shell leaves its chunk loop (to finish, or to wait anew)
         self.result: TurnResult | None = None  # set by finish()
         self.node: NodeRef | None = None  # the server node the answer ends at, once recorded
         self._feed: Callable[[bytes], list[Event]] = (
@@ -119,14 +119,16 @@ class Turn:
 
     # -- bytes in -----------------------------------------------------------------------------
     def feed(self, data: bytes) -> list[Event]:
-        """Events of one chunk. Sets :attr:`reading` false once the stream said all that
-        matters (the ``finished`` status after the final answer, or the grace after it is
-        over); raises :class:`StreamTimeoutError` past the turn's deadline."""
-        now = time.monotonic()
-        if self.final_seen and self._done_after_final(now):
-            self.reading = False
-            return []
-        if self.deadline is not None and now > self.deadline:
+        """Events of one chunk. Sets :attr:`pause` once the shell should leave its chunk loop:
+        the final answer arrived (silence now ends the turn after the grace), or the stream
+        said all that matters (the ``finished`` status after the final answer, or the grace
+        is over). Raises :class:`StreamTimeoutError` past the turn's deadline."""
+        if self.final_at is not None:
+            if self.assembler._done or time.monotonic() - self.final_at > AFTER_FINAL_GRACE:
+                self.reading = False
+                self.pause = True
+                return []
+        elif self.deadline is not None and time.monotonic() > self.deadline:
             raise self._overdue_error()
         try:
             events = self._feed(data)
@@ -134,29 +136,15 @@ class Turn:
             if not isinstance(exc, StreamProtocolError):
                 self.server_failed = True  # the server ended the turn: nothing to stop
             raise
-        if self.final_at is None and self.final_seen:
-            self.final_at = now
-            self._rearm = True  # from now on, silence ends the turn after the grace
+        if self.final_at is None and self.assembler._final is not None:
+            self.final_at = time.monotonic()
+            self.pause = True  # re-enter the chunk loop with the grace as the idle limit
         return events
 
-    def _done_after_final(self, now: float) -> bool:
-        if self.assembler._done:  # the "finished" status
-            return True
-        if self.final_at is None:
-            self.final_at = now
-        return now - self.final_at > AFTER_FINAL_GRACE
-
-    @property
-    def pause(self) -> bool:
-        """Should the shell leave its chunk loop (to finish, or to wait with a new limit)?"""
-        if self._rearm:
-            self._rearm = False
-            return True
-        return not self.reading
-
     def wait(self, read: float) -> float:
-        """The idle limit for the next chunk: ``read`` until the final answer is in, then the
-        grace left for the title and metadata."""
+        """The idle limit for the chunk loop the shell (re-)enters: ``read`` until the final
+        answer is in, then the grace for the title and metadata."""
+        self.pause = False
         return read if self.final_at is None else min(read, AFTER_FINAL_GRACE)
 
     def _buffered_feed(self, data: bytes) -> list[Event]:
