@@ -5,6 +5,12 @@ time (duration). Reports unexpected errors, turns completed, and the client's op
 descriptors and RSS sampled over the first and the last 10 seconds.
 
     python benchmarks/soak.py [--workers 500] [--seconds 60]
+
+``--new-loop N`` instead runs N calls, each in a new event loop (``asyncio.run`` per call, as
+scripts, notebooks and LangChain's sync-over-async paths do), through the core client and
+``ChatHuggingChat.ainvoke``, and reports open fds and RSS every N/10 calls (they must stay flat).
+
+    python benchmarks/soak.py --new-loop 1000
 """
 
 from __future__ import annotations
@@ -82,13 +88,43 @@ async def soak(base: str, workers: int, seconds: float) -> None:
             )
 
 
+def new_loops(base: str, calls: int) -> None:
+    from hfchat import AsyncHuggingChatClient, HuggingChatError
+    from langchain_hfchat import ChatHuggingChat
+
+    client = AsyncHuggingChatClient(base_url=base, model="fake/echo", cleanup_on_close=False)
+    llm = ChatHuggingChat(base_url=base, model="fake/echo")
+    surfaces = {
+        "AsyncHuggingChatClient.chat": lambda i: client.chat(f"loop {i}"),
+        "ChatHuggingChat.ainvoke": lambda i: llm.ainvoke(f"loop {i}"),
+    }
+    step = max(1, calls // 10)
+    for name, call in surfaces.items():
+        errors = 0
+        print(f"\n{name}, a new event loop per call")
+        print("| calls | open fds | RSS MiB |")
+        print("|---:|---:|---:|")
+        for i in range(1, calls + 1):
+            try:
+                asyncio.run(call(i))
+            except HuggingChatError:
+                errors += 1
+            if i == 1 or i % step == 0:
+                print(f"| {i} | {fds()} | {rss_mib():.1f} |")
+        print(f"errors: {errors}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--workers", type=int, default=500)
     ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--new-loop", type=int, default=0, metavar="CALLS")
     args = ap.parse_args()
     with emulator_process() as base:
-        asyncio.run(soak(base, args.workers, args.seconds))
+        if args.new_loop:
+            new_loops(base, args.new_loop)
+        else:
+            asyncio.run(soak(base, args.workers, args.seconds))
 
 
 if __name__ == "__main__":

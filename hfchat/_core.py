@@ -14,34 +14,44 @@ import random
 import threading
 import time
 import uuid
-from collections import deque
-from collections.abc import Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass
+from collections import OrderedDict, deque
+from collections.abc import Generator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 from . import __version__
 from ._transport import Response, ResponseInfo
+from ._turn import Turn
 from .auth import COOKIE_NAME, CookieSource, SessionCookies, resolve_cookies
 from .config import DEFAULT_BASE_URL, ClientConfig, ClientOptions
-from .conversations import ChatMessage, ConversationIndex, NodeRef, TurnPlan, fold_turns
+from .conversations import (
+    ChatMessage,
+    ConversationIndex,
+    NodeRef,
+    TurnPlan,
+    carry_as_attachment,
+    check_turn_input,
+    fold_turns,
+    input_length,
+)
 from .errors import (
     AuthenticationError,
     ConfigurationError,
     ConversationNotFoundError,
     HuggingChatError,
     InsecureTransportError,
+    MessageTooLongError,
     ModelNotFoundError,
     ProtocolError,
     RateLimitError,
     RequestInfo,
     ServerError,
-    StreamTimeoutError,
     TransportError,
     scrub_headers,
     strip_userinfo,
 )
-from .events import Event, TextDelta, TurnEnd, TurnResult
+from .events import TurnResult
 from .protocol import bodies, routes
 from .protocol.bodies import ConversationInfo, ModelInfo
 from .protocol.classify import body_message, classify
@@ -67,6 +77,46 @@ Op = Generator[Request, Response, T]
 
 _STREAM_TYPES = ("application/jsonl", "text/event-stream", "application/x-ndjson")
 
+#: chat-ui's web client turns a paste of this many characters or more into a text file; a turn
+#: this long goes as a ``text/plain`` attachment on 2026 servers (the server's limit is not
+#: published; a lower one is learned from its "Message too long." refusal).
+LONG_INPUT = 3984
+#: chat-ui's per-minute message limit counts every attempt, refused ones too, over 60 s.
+RATE_WINDOW = 60.0
+
+# Base URLs seen to be 2024 servers, for the life of the process (bounded): later clients skip
+# the v2 probe that such a server answers with an HTML page. Only ever a hint for the model
+# list; a conversation's creation tells each client its server's generation again.
+_LEGACY: OrderedDict[str, None] = OrderedDict()
+_LEGACY_MAX = 64
+_LEGACY_LOCK = threading.Lock()
+
+
+def _remember_generation(base_url: str, legacy: bool) -> None:
+    with _LEGACY_LOCK:
+        if not legacy:
+            _LEGACY.pop(base_url, None)
+            return
+        _LEGACY[base_url] = None
+        _LEGACY.move_to_end(base_url)
+        while len(_LEGACY) > _LEGACY_MAX:
+            _LEGACY.popitem(last=False)
+
+
+def _known_legacy(base_url: str) -> bool:
+    with _LEGACY_LOCK:
+        return base_url in _LEGACY
+
+
+def _too_long(exc: HuggingChatError) -> bool:
+    """chat-ui's ``Message too long.`` refusal (400, before anything is stored)."""
+    if isinstance(exc, MessageTooLongError):
+        return True
+    if exc.status_code != 400:
+        return False
+    text = f"{exc.message} {exc.body or ''}".lower()
+    return "message too long" in text
+
 
 def _is_loopback(host: str) -> bool:
     if host in ("localhost",) or host.endswith(".localhost"):
@@ -84,71 +134,7 @@ def _scrub(data: bytes, secrets: Sequence[str]) -> bytes:
     return data
 
 
-@dataclass(slots=True)
-class ActiveTurn:
-    """One turn on its way: the send request plus the shared stream state."""
-
-    plan: TurnPlan
-    request: Request
-    assembler: TurnAssembler
-    core: ClientCore
-    buffer: ToolCallBuffer | None = None
-    ended: bool = False
-    node: NodeRef | None = None
-    result: TurnResult | None = None
-    resumed: bool = False
-
-    def partial(self) -> tuple[str, str]:
-        return self.assembler.partial_text, self.assembler.partial_reasoning
-
-    def feed_function(self) -> Callable[[bytes], list[Event]]:
-        """What the shells call per chunk: the assembler itself unless tools are bound (or the
-        answer is being resumed from the replay route)."""
-        if self.resumed:
-            return self.feed_replay
-        return self.assembler.feed if self.buffer is None else self.feed
-
-    def start_replay(self) -> None:
-        self.resumed = True
-        self.assembler.start_replay()
-
-    def feed_replay(self, data: bytes) -> list[Event]:
-        return self._buffered(self.assembler.feed_replay(data))
-
-    def feed(self, data: bytes) -> list[Event]:
-        return self._buffered(self.assembler.feed(data))
-
-    def _buffered(self, events: list[Event]) -> list[Event]:
-        if self.buffer is None or not events:
-            return events
-        out: list[Event] = []
-        for ev in events:
-            if type(ev) is TextDelta:
-                text = self.buffer.feed(ev.text)
-                if text:
-                    out.append(TextDelta(text) if text is not ev.text else ev)
-            else:
-                out.append(ev)
-        return out
-
-    def close(self) -> list[Event]:
-        events = self.assembler.close()
-        end = events[-1]
-        assert isinstance(end, TurnEnd)
-        result = end.result
-        out = events[:-1]
-        if self.buffer is not None:
-            calls, text = self.buffer.finish(result.text)
-            result.tool_calls = calls
-            if calls:
-                result.text = text
-            held = self.buffer.held_text
-            if held:
-                out.append(TextDelta(held))
-        self.core.finish_turn(self, result)
-        self.ended = True
-        out.append(end)
-        return out
+ActiveTurn = Turn  # the name the shells used before the turn object owned its lifecycle
 
 
 class TurnOptions(TypedDict, total=False):
@@ -192,6 +178,7 @@ class ClientCore:
         self.created: deque[str] = deque(
             maxlen=None if cfg.cleanup_on_close else cfg.limits.max_tracked_conversations
         )
+        self.message_limit: int | None = None  # learned from a "Message too long." refusal
         self.user_agent_headers = {"accept-language": "en-US,en;q=0.9"}
 
     def secrets(self) -> list[str]:
@@ -366,6 +353,8 @@ class ClientCore:
         if self.models is not None and not refresh:
             return self.models
         models: list[ModelInfo] | None = None
+        if self.v2_reads is None and _known_legacy(self.config.base_url):
+            self.v2_reads = False  # a 2024 server: its v2 route answers an HTML page
         if self.v2_reads is not False:
             try:
                 resp = yield routes.list_models(v2=True)
@@ -386,6 +375,7 @@ class ClientCore:
             resp = yield routes.list_models(v2=False)
             models = bodies.parse_models(self._json(resp))
         self.models = models
+        _remember_generation(self.config.base_url, self.v2_reads is False)
         return models
 
     def op_generation(self) -> Op[str]:
@@ -415,9 +405,12 @@ class ClientCore:
         cid, conv = bodies.parse_create(self._json(resp))
         with self.lock:
             self.created.append(cid)
+        # the answer's shape tells the generation: 2026 servers embed the new conversation
         if conv is not None:
-            self.generation = "2026"
-            self.v2_reads = True
+            self.generation, self.v2_reads = "2026", True
+        elif self.generation is None:
+            self.generation, self.v2_reads = "2024", False
+        _remember_generation(self.config.base_url, self.v2_reads is False)
         return cid, conv
 
     def op_read(self, cid: str) -> Op[ConversationInfo]:
@@ -524,17 +517,15 @@ class ClientCore:
     # -- one chat turn ---------------------------------------------------------------------------
     def op_begin_turn(
         self,
-        messages: Sequence[ChatMessage],
+        messages: str | Sequence[ChatMessage],
         *,
         model: str | None = None,
         tools: Sequence[ToolSpec] | None = None,
         tool_choice: str | None = None,
         web_search: bool | None = None,
         conversation_id: str | None = None,
-    ) -> Op[ActiveTurn]:
-        msgs = list(messages)
-        if not msgs:
-            raise ConfigurationError("no messages to send")
+    ) -> Op[Turn]:
+        msgs = check_turn_input(messages)  # before any I/O: nothing reaches the account
         model = model or (yield from self.op_default_model())
         extra = tool_prompt(list(tools or []), tool_choice)
         if conversation_id is not None:
@@ -547,13 +538,16 @@ class ClientCore:
                 if m.role == "assistant":
                     break
                 tail.insert(0, m)
-            plan.conversation_id = conversation_id
-            plan.parent_id = conv.last_message_id
-            plan.pending = None
             # the conversation's system prompt is fixed on the server: tool instructions for
             # this call travel with the message instead
-            plan.inputs = f"{extra}\n\n{fold_turns(tail)}" if extra else fold_turns(tail)
-            plan.files = [f for m in tail for f in m.files]
+            plan = replace(
+                plan,
+                conversation_id=conversation_id,
+                parent_id=conv.last_message_id,
+                pending=None,
+                inputs=f"{extra}\n\n{fold_turns(tail)}" if extra else fold_turns(tail),
+                files=[f for m in tail for f in m.files],
+            )
         else:
             with self.lock:
                 plan = self.index.plan(msgs, model, extra)
@@ -567,27 +561,61 @@ class ClientCore:
                     )
         if plan.pending is not None:
             resolved = yield from self._op_resolve_pending(plan)
-            if not resolved:
+            if resolved is None:
                 with self.lock:
                     self.index.forget_conversation(plan.pending.conversation_id)
                     plan = self.index.plan(msgs, model, extra)
+            else:
+                plan = resolved
         if plan.conversation_id is None:
             cid, created = yield from self.op_create(model, plan.system_prompt)
             if created is None:
-                created = yield from self.op_read(cid)
-            plan.conversation_id = cid
-            plan.parent_id = created.root_id
-            plan.created = True
+                try:
+                    created = yield from self.op_read(cid)
+                except HuggingChatError:
+                    yield from self.op_discard_created(cid)
+                    raise
+            plan = replace(plan, conversation_id=cid, parent_id=created.root_id, created=True)
         generation = yield from self.op_generation()
         if not plan.parent_id:
             raise ProtocolError("could not find the conversation's root message")
+        carried = generation == "2026" and self.is_long(plan.inputs)
+        if carried:
+            plan = self.carried(plan)
         want_search = self.config.web_search if web_search is None else web_search
+        turn = self._turn(plan, model, want_search, tools, tool_choice)
+        turn.carried = carried
+        if self.config.turn_timeout is not None:
+            turn.deadline = time.monotonic() + self.config.turn_timeout
+        return turn
+
+    def is_long(self, inputs: str) -> bool:
+        """Should ``inputs`` travel as an attachment?"""
+        size = input_length(inputs)
+        return size >= LONG_INPUT or (self.message_limit is not None and size > self.message_limit)
+
+    @staticmethod
+    def carried(plan: TurnPlan) -> TurnPlan:
+        """``plan`` with its text in a ``text/plain`` attachment and a short ``inputs``."""
+        inputs, files = carry_as_attachment(plan.inputs)
+        return replace(plan, inputs=inputs, files=[*plan.files, *files])
+
+    def _turn(
+        self,
+        plan: TurnPlan,
+        model: str,
+        web_search: bool,
+        tools: Sequence[ToolSpec] | None,
+        tool_choice: str | None,
+    ) -> Turn:
+        assert plan.conversation_id is not None and plan.parent_id is not None
+        generation = self.generation or "2026"
         req, generation_id = routes.send_message(
             plan.conversation_id,
             parent_id=plan.parent_id,
             inputs=plan.inputs,
             generation=generation,
-            web_search=want_search,
+            web_search=web_search,
             files=plan.files,
             generation_id=str(uuid.uuid4()),
             boundary="----hfchat" + os.urandom(12).hex(),
@@ -598,19 +626,133 @@ class ClientCore:
             requested_model=model,
             generation_id=generation_id,
             parent_id=plan.parent_id,
+            max_line_bytes=self.config.limits.max_line_bytes,
+            request=self.request_info(req),
         )
         buffer = (
             ToolCallBuffer(tools, forced=tool_choice) if tools and tool_choice != "none" else None
         )
-        return ActiveTurn(plan, req, assembler, self, buffer)
+        return Turn(
+            plan,
+            req,
+            assembler,
+            self,
+            buffer,
+            model=model,
+            web_search=web_search,
+            tools=tools,
+            tool_choice=tool_choice,
+        )
 
-    def _op_resolve_pending(self, plan: TurnPlan) -> Op[bool]:
+    # -- a send that was refused before anything was stored ----------------------------------
+    def send_refused(self, turn: Turn, exc: HuggingChatError) -> Turn | None:
+        """The turn to send instead after ``exc`` refused ``turn``'s send: the same turn with
+        its text as an attachment after a "Message too long." (2026 servers, once), else None."""
+        if not _too_long(exc):
+            return None
+        size = input_length(turn.plan.inputs)
+        with self.lock:  # the limit is below this size: later texts over half of it go as files
+            if self.message_limit is None or size // 2 < self.message_limit:
+                self.message_limit = size // 2
+        if self.generation != "2026" or turn.carried:
+            return None
+        log.info("the server refused a %d-character message; sending it as a file", size)
+        new = self._turn(
+            self.carried(turn.plan), turn.model, turn.web_search, turn.tools, turn.tool_choice
+        )
+        new.deadline, new.carried = turn.deadline, True
+        return new
+
+    def refusal_error(self, turn: Turn, exc: HuggingChatError) -> HuggingChatError:
+        """The error a caller gets for a refused send (typed when the message was too long)."""
+        if not _too_long(exc) or isinstance(exc, MessageTooLongError):
+            return exc
+        limit = getattr(exc, "limit", None)
+        return MessageTooLongError(
+            "the server refused the message as too long"
+            + ("" if self.generation == "2026" else " (this server takes no text attachments)"),
+            limit=limit if isinstance(limit, int) else None,
+            status_code=exc.status_code,
+            body=exc.body,
+            response=exc.response,
+        )
+
+    def op_discard(self, turn: Turn) -> Op[None]:
+        """After a send that failed before its stream started: delete the conversation this
+        turn created (it holds nothing of the caller's), so nothing is left on the account."""
+        if turn.plan.created and turn.plan.conversation_id:
+            yield from self.op_discard_created(turn.plan.conversation_id)
+
+    def op_discard_created(self, cid: str) -> Op[None]:
+        try:
+            yield from self.op_delete(cid)
+        except HuggingChatError as exc:
+            log.debug("could not delete the unused conversation %s: %s", cid, exc)
+
+    # -- the send route's retry rule ---------------------------------------------------------
+    def send_retry_delay(self, req: Request, attempt: int, exc: HuggingChatError) -> float:
+        """Seconds to wait before sending a message again after ``exc``; raises the error to
+        give the caller when the send must not be repeated.
+
+        A message is sent again only when the server cannot have processed it: the
+        connection failed before the request was sent, or a 429 refused it before anything
+        was stored. chat-ui's per-minute limit answers 429 without ``Retry-After`` and counts
+        every attempt, refused ones too, over 60 s: an early retry only prolongs the block,
+        so the only retry waits out the window, when ``max_retry_wait`` allows it.
+        """
+        if isinstance(exc, TransportError):
+            if not exc.nothing_sent:
+                raise exc
+            delay = self.retry_delay(req, attempt, exc)
+            if delay is None:
+                raise exc
+            return delay
+        if not isinstance(exc, RateLimitError) or exc.status_code != 429:
+            raise exc
+        window = exc.retry_after is None or exc.limit == "messagesPerMinute"
+        wait = RATE_WINDOW if exc.retry_after is None else exc.retry_after
+        limit = min(1, self.config.max_retries) if window else self.config.max_retries
+        if attempt < limit and wait <= self.config.max_retry_wait:
+            return wait
+        why = " (refused attempts count, so an earlier retry extends the block)" if window else ""
+        raise RateLimitError(
+            f"{exc.message}; wait {wait:g} s before sending again{why}",
+            retry_after=wait,
+            limit=exc.limit,
+            status_code=exc.status_code,
+            body=exc.body,
+            response=exc.response,
+        ) from exc
+
+    def find_message_request(self, turn: Turn) -> Op[str | None] | None:
+        """The read that learns the new assistant message's id while its answer streams
+        (2026 servers store both messages, stamped with the generation id, before they
+        stream), or None where it cannot be read that way."""
+        gid = turn.assembler.result.generation_id
+        if self.generation != "2026" or not gid or not turn.plan.conversation_id:
+            return None
+        return self.op_find_message(turn.plan.conversation_id, gid)
+
+    def op_find_message(self, cid: str, generation_id: str) -> Op[str | None]:
+        try:
+            conv = yield from self.op_read(cid)
+        except HuggingChatError as exc:  # the answer stands; the id stays unknown
+            log.debug("could not read the new message id: %s", exc)
+            return None
+        for m in conv.messages:
+            if m.role == "assistant" and m.generation_id == generation_id:
+                return m.id
+        return None
+
+    def _op_resolve_pending(self, plan: TurnPlan) -> Op[TurnPlan | None]:
+        """``plan`` with its pending node's message id read from the server (a new plan), or
+        None when the node is gone."""
         node = plan.pending
         assert node is not None
         try:
             conv = yield from self.op_read(node.conversation_id)
         except ConversationNotFoundError:
-            return False
+            return None
         found = None
         flat = not any(m.ancestors for m in conv.messages)  # 2024 /api/conversation
         for m in conv.messages:
@@ -624,29 +766,25 @@ class ClientCore:
             elif flat and (node.text is None or split_think(m.content)[1] == node.text):
                 found = m
         if found is None:
-            return False
+            return None
         with self.lock:
             self.index.resolve(node, found.id)
-        plan.parent_id = found.id
-        plan.pending = None
-        return True
+        return replace(plan, parent_id=found.id, pending=None)
 
-    def op_resolve_message_id(self, turn: ActiveTurn) -> Op[None]:
+    def op_resolve_message_id(self, turn: Turn) -> Op[None]:
         """After a turn: read the conversation once to learn the new message's id."""
         node = turn.node
         if node is None or node.message_id is not None:
             return
-        plan = turn.plan
-        plan.pending = node
         try:
-            yield from self._op_resolve_pending(plan)
+            resolved = yield from self._op_resolve_pending(replace(turn.plan, pending=node))
         except HuggingChatError as exc:  # the answer stands; the id stays unknown
             log.debug("could not read the new message id: %s", exc)
             return
-        if turn.result is not None:
-            turn.result.message_id = node.message_id
+        if resolved is not None and turn.result is not None:
+            turn.result.message_id = resolved.parent_id
 
-    def finish_turn(self, turn: ActiveTurn, result: TurnResult) -> None:
+    def finish_turn(self, turn: Turn, result: TurnResult) -> None:
         plan = turn.plan
         answer = ChatMessage("assistant", result.text, tool_calls=list(result.tool_calls))
         node = NodeRef(
@@ -683,35 +821,19 @@ class ClientCore:
         with self.lock:
             self.cookies = SessionCookies(cookies, "store")
 
-    def resume_request(self, turn: ActiveTurn) -> Request | None:
-        """After a connection cut mid-answer: the replay request that resumes it (2026 servers,
-        once per turn), or None when the answer cannot be resumed."""
-        gid = turn.assembler.result.generation_id
-        if turn.resumed or self.generation != "2026" or not gid or not turn.plan.conversation_id:
-            return None
-        log.info("the answer stream broke; resuming it from the server's replay")
-        return routes.replay_stream(turn.plan.conversation_id, gid)
-
-    def stop_request(self, turn: ActiveTurn) -> Request:
-        """Stop the generation of a turn whose stream the caller abandoned."""
-        text = turn.assembler.partial_text
-        return routes.stop_generating(
-            turn.plan.conversation_id or "",
-            turn.assembler.result.generation_id,
-            len(text) if self.generation == "2026" else None,
-        )
-
     @staticmethod
     def stop_failed(exc: HuggingChatError) -> None:
         log.debug("could not stop an abandoned generation: %s", exc)
 
-    def idle_error(self, turn: ActiveTurn) -> StreamTimeoutError:
-        text, reasoning = turn.partial()
-        return StreamTimeoutError(
-            f"no update from the server for {self.config.timeout.read:g} s",
-            partial_text=text,
-            partial_reasoning=reasoning,
-        )
+    def failure_delay(self, req: Request, attempt: int, exc: HuggingChatError) -> float:
+        """Seconds to wait before sending ``req`` again after ``exc``; raises the error to give
+        the caller when it must not be sent again (the send route has its own rule)."""
+        if req.route == "send":
+            return self.send_retry_delay(req, attempt, exc)
+        delay = self.retry_delay(req, attempt, exc)
+        if delay is None:
+            raise exc
+        return delay
 
     def retry_wait_note(self, req: Request, exc: HuggingChatError, delay: float) -> None:
         log.info("retrying %s %s in %.2fs after %s", req.method, req.route, delay, exc)

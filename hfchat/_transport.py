@@ -141,15 +141,10 @@ def mapped_error(
             else f"the connection broke mid-stream: {text}"
         )
         return kind(msg, partial_text=done_text, partial_reasoning=done_reasoning)
-    err: TransportError = (
-        TimeoutError(f"timed out: {text}")
-        if timeout
-        else TransportError(f"connection failed: {text}")
-    )
-    err.nothing_sent = getattr(exc, "code", None) in _CONNECT_CODES or (
-        timeout and "onnect" in text
-    )
-    return err
+    nothing_sent = getattr(exc, "code", None) in _CONNECT_CODES or (timeout and "onnect" in text)
+    if timeout:
+        return TimeoutError(f"timed out: {text}", nothing_sent=nothing_sent)
+    return TransportError(f"connection failed: {text}", nothing_sent=nothing_sent)
 
 
 class IdleTimeout(Exception):

@@ -25,7 +25,8 @@ a :class:`~hfchat.config.Limits`):
     for a response's headers, ``read`` is also the idle limit between two pieces of a stream,
     and ``Timeout(total=...)`` (default 600 s, None for none) is the overall deadline of a turn.
 ``max_retries``
-    retries before any output (429, 502-504, connection failures), exponential backoff
+    retries before any output (reads: 429, 502-504, connection failures; a message send: only
+    when the server cannot have processed it, see README "Failures"), exponential backoff
     with jitter, honouring ``Retry-After``.
 ``proxy``
     proxy URL; env ``HUGGINGCHAT_PROXY``. Its password is never shown (repr, errors, logs).
@@ -34,8 +35,12 @@ a :class:`~hfchat.config.Limits`):
 ``web_search``
     turn the server's web search on for every turn (per call overridable).
 ``resolve_message_ids``
-    read the conversation once after each turn so that ``TurnResult.message_id`` is set (the
-    answer stream carries no ids); off by default, since the next turn reads it anyway.
+    2024 servers: read the conversation once after each turn so that ``TurnResult.message_id``
+    is set (the answer stream carries no ids). 2026 servers always fill it from a read that runs
+    beside the answer stream.
+``turn_timeout``
+    overall deadline of one turn in seconds (default 900; None: none); keep-alive lines do not
+    extend it.
 ``cleanup_on_close``
     delete the conversations this client created when it is closed.
 ``auto_login``
@@ -51,16 +56,25 @@ No network I/O happens in a constructor. A closed client raises
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
+import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Sequence,
+)
 from typing import Any, TypeVar
 
 from curl_cffi import requests as curl
 from typing_extensions import Unpack
 
-from ._core import ActiveTurn, ClientCore, ClientOptions, Op, TurnOptions, user_agent
+from ._core import ClientCore, ClientOptions, Op, TurnOptions, user_agent
 from ._http import AsyncSession, LoopSessions, Session, session_options
 from ._transport import (
     STREAM_ENCODINGS,
@@ -73,9 +87,9 @@ from ._transport import (
     close_stream,
     iter_stream,
     map_exceptions,
-    mapped_error,
     read_head_body,
 )
+from ._turn import Turn
 from .config import ClientConfig, redact_url
 from .conversations import ChatMessage
 from .errors import ClientClosedError, HuggingChatError
@@ -87,6 +101,7 @@ from .protocol.routes import Request
 __all__ = ["AsyncHuggingChatClient", "HuggingChatClient", "client_pair"]
 
 T = TypeVar("T")
+log = logging.getLogger("hfchat")
 
 
 def _response(resp: Any, body: bytes) -> Response:
@@ -103,12 +118,6 @@ def _response(resp: Any, body: bytes) -> Response:
         headers[key] = v or ""
     url = redact_url(str(resp.url).split("?")[0].split("#")[0])
     return Response(resp.status_code, headers, set_cookies, body, url)
-
-
-def _messages(messages: str | Sequence[ChatMessage]) -> list[ChatMessage]:
-    if isinstance(messages, str):
-        return [ChatMessage("user", messages)]
-    return list(messages)
 
 
 class _Common:
@@ -196,6 +205,9 @@ def client_pair(
 class HuggingChatClient(_Common):
     """Synchronous client. Thread-safe: concurrent calls use separate connections."""
 
+    #: how the client waits before a retry (tests replace it to wait no real seconds)
+    _sleep: Callable[[float], None] = staticmethod(time.sleep)
+
     def __init__(self, *, core: ClientCore | None = None, **options: Unpack[ClientOptions]) -> None:
         super().__init__(core=core, **options)
         self._pool: queue.LifoQueue[Session] = queue.LifoQueue()
@@ -237,11 +249,9 @@ class HuggingChatClient(_Common):
         raise ``exc`` when neither is possible."""
         if self._recover(exc):
             return attempt  # e.g. the cookie header is rebuilt from the core after a login
-        delay = self._core.retry_delay(req, attempt, exc)
-        if delay is None:
-            raise exc
+        delay = self._core.failure_delay(req, attempt, exc)  # raises when not to retry
         self._core.retry_wait_note(req, exc, delay)
-        time.sleep(delay)  # retry backoff
+        self._sleep(delay)  # retry backoff
         return attempt + 1
 
     def _recover(self, exc: HuggingChatError) -> bool:
@@ -297,43 +307,80 @@ class HuggingChatClient(_Common):
                     self._release(session)
                 attempt = self._after_failure(req, attempt, exc)
 
-    def _stream_turn(self, turn: ActiveTurn) -> Iterator[Event]:
-        raw, session = self._open_stream(turn.request)
-        finished = abandoned = False
+    def _start_turn(self, turn: Turn) -> tuple[Turn, Any, curl.Session]:
+        """Open the turn's stream. A send refused before anything was stored goes again in
+        another form (a long text as a file), or the conversation it created is deleted
+        before the error is raised: nothing is left on the account."""
+        while True:
+            try:
+                raw, session = self._open_stream(turn.request)
+                return turn, raw, session
+            except HuggingChatError as exc:
+                retry = self._core.send_refused(turn, exc)
+                if retry is None:
+                    self._run(self._core.op_discard(turn))
+                    err = self._core.refusal_error(turn, exc)
+                    if err is exc:
+                        raise
+                    raise err from exc
+                turn = retry
+
+    def _lookup(self, turn: Turn) -> Callable[[float], str | None] | None:
+        """Start reading the new message's id beside the stream; a function that waits (at
+        most the given seconds) for it."""
+        op = self._core.find_message_request(turn)
+        if op is None:
+            return None
+        box: list[str | None] = []
+
+        def work() -> None:
+            try:
+                box.append(self._run(op))
+            except Exception as exc:  # the answer stands without its id
+                log.debug("could not read the new message id: %s", exc)
+
+        thread = threading.Thread(target=work, name="hfchat-message-id", daemon=True)
+        thread.start()
+
+        def result(timeout: float) -> str | None:
+            thread.join(timeout)
+            return box[0] if box else None
+
+        return result
+
+    def _stream_turn(self, turn: Turn) -> Iterator[Event]:
+        turn, raw, session = self._start_turn(turn)
+        lookup = self._lookup(turn)
+        read = self._core.config.timeout.read
         try:
-            while True:
-                feed = turn.feed_function()
+            while turn.reading:
                 try:
-                    for chunk in iter_stream(raw, self._core.config.timeout.read):
-                        events = feed(chunk)
-                        if events:
-                            yield from events
-                    break
+                    for chunk in iter_stream(raw, turn.wait(read)):
+                        yield from turn.feed(chunk)
+                        if turn.pause:
+                            break
+                    else:
+                        turn.end_of_stream()
                 except IdleTimeout:
-                    raise self._core.idle_error(turn) from None
+                    turn.idle()
                 except TRANSPORT_ERRORS as exc:
-                    resume = self._core.resume_request(turn)
-                    if resume is None:
-                        raise mapped_error(exc, turn.partial) from None
+                    resume = turn.cut(exc)
                     close_stream(raw, False, self._releaser(session))
                     try:
                         raw, session = self._open_stream(resume)
                     except HuggingChatError:
-                        raise mapped_error(exc, turn.partial) from None
-                    turn.start_replay()
-            finished = True
-            events = turn.close()
-            if self._core.config.resolve_message_ids:
+                        raise turn.cut_error(exc) from exc
+                    turn.resumed()
+            events = turn.finish(lookup(read) if lookup is not None else None)
+            if lookup is None and self._core.config.resolve_message_ids:
                 self._run(self._core.op_resolve_message_id(turn))
             yield from events
-        except GeneratorExit:
-            abandoned = not finished
-            raise
-        finally:
-            close_stream(raw, finished, self._releaser(session))
-            if abandoned:  # the caller stopped reading: stop the server's generation too
+        finally:  # an error, the caller stopped reading: stop the server's generation too
+            close_stream(raw, turn.ended, self._releaser(session))
+            stop = turn.stop_request()
+            if stop is not None:
                 try:
-                    self._send(self._core.stop_request(turn))
+                    self._send(stop)
                 except HuggingChatError as exc:
                     self._core.stop_failed(exc)
 
@@ -420,7 +467,7 @@ class HuggingChatClient(_Common):
         ``tools`` and ``tool_choice`` (prompt-emulated tool calling), ``web_search``,
         ``conversation_id`` (continue that server conversation).
         """
-        turn = self._run(self._core.op_begin_turn(_messages(messages), **options))
+        turn = self._run(self._core.op_begin_turn(messages, **options))
         yield from self._stream_turn(turn)
 
     def chat(
@@ -435,6 +482,9 @@ class HuggingChatClient(_Common):
 
 class AsyncHuggingChatClient(_Common):
     """Asynchronous client; native asyncio I/O (curl_cffi ``AsyncSession``)."""
+
+    #: how the client waits before a retry (tests replace it to wait no real seconds)
+    _sleep: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
 
     def __init__(self, *, core: ClientCore | None = None, **options: Unpack[ClientOptions]) -> None:
         super().__init__(core=core, **options)
@@ -462,11 +512,9 @@ class AsyncHuggingChatClient(_Common):
         """Async :meth:`HuggingChatClient._after_failure`."""
         if await self._recover(exc):
             return attempt
-        delay = self._core.retry_delay(req, attempt, exc)
-        if delay is None:
-            raise exc
+        delay = self._core.failure_delay(req, attempt, exc)  # raises when not to retry
         self._core.retry_wait_note(req, exc, delay)
-        await asyncio.sleep(delay)  # retry backoff
+        await self._sleep(delay)  # retry backoff
         return attempt + 1
 
     async def _recover(self, exc: HuggingChatError) -> bool:
@@ -514,46 +562,74 @@ class AsyncHuggingChatClient(_Common):
             except HuggingChatError as exc:
                 attempt = await self._after_failure(req, attempt, exc)
 
-    async def _stream_turn(self, turn: ActiveTurn) -> AsyncGenerator[Event, None]:
+    async def _start_turn(self, turn: Turn) -> tuple[Turn, Any]:
+        """Async :meth:`HuggingChatClient._start_turn`."""
+        while True:
+            try:
+                return turn, await self._open_stream(turn.request)
+            except HuggingChatError as exc:
+                retry = self._core.send_refused(turn, exc)
+                if retry is None:
+                    await self._run(self._core.op_discard(turn))
+                    err = self._core.refusal_error(turn, exc)
+                    if err is exc:
+                        raise
+                    raise err from exc
+                turn = retry
+
+    async def _stream_turn(self, turn: Turn) -> AsyncGenerator[Event, None]:
         session = self._get_session()
-        raw = await self._open_stream(turn.request)
-        finished = abandoned = False
+        turn, raw = await self._start_turn(turn)
+        op = self._core.find_message_request(turn)
+        lookup = asyncio.ensure_future(self._run(op)) if op is not None else None
+        read = self._core.config.timeout.read
         try:
-            while True:
-                feed = turn.feed_function()
+            while turn.reading:
                 try:
-                    async for chunk in aiter_stream(raw, self._core.config.timeout.read):
-                        for ev in feed(chunk):
+                    async for chunk in aiter_stream(raw, turn.wait(read)):
+                        for ev in turn.feed(chunk):
                             yield ev
-                    break
+                        if turn.pause:
+                            break
+                    else:
+                        turn.end_of_stream()
                 except IdleTimeout:
-                    raise self._core.idle_error(turn) from None
+                    turn.idle()
                 except TRANSPORT_ERRORS as exc:
-                    resume = self._core.resume_request(turn)
-                    if resume is None:
-                        raise mapped_error(exc, turn.partial) from None
+                    resume = turn.cut(exc)
                     await aclose_stream(raw, session, False)
                     try:
                         raw = await self._open_stream(resume)
                     except HuggingChatError:
-                        raise mapped_error(exc, turn.partial) from None
-                    turn.start_replay()
-            finished = True
-            events = turn.close()
-            if self._core.config.resolve_message_ids:
+                        raise turn.cut_error(exc) from exc
+                    turn.resumed()
+            events = turn.finish(await self._found(lookup, read))
+            if lookup is None and self._core.config.resolve_message_ids:
                 await self._run(self._core.op_resolve_message_id(turn))
             for ev in events:
                 yield ev
-        except GeneratorExit:
-            abandoned = not finished
-            raise
         finally:
-            await aclose_stream(raw, session, finished)
-            if abandoned:  # the caller stopped reading: stop the server's generation too
+            # an error, the caller stopped reading, a cancelled task or a wait_for timeout:
+            # stop the server's generation too
+            if lookup is not None and not lookup.done():
+                lookup.cancel()
+            await aclose_stream(raw, session, turn.ended)
+            stop = turn.stop_request()
+            if stop is not None:
                 try:
-                    await self._send(self._core.stop_request(turn))
+                    await self._send(stop)
                 except HuggingChatError as exc:
                     self._core.stop_failed(exc)
+
+    @staticmethod
+    async def _found(lookup: asyncio.Future[str | None] | None, wait: float) -> str | None:
+        """The new message's id from the read beside the stream (waiting at most ``wait``)."""
+        if lookup is None:
+            return None
+        try:
+            return await asyncio.wait_for(asyncio.shield(lookup), wait)
+        except (asyncio.TimeoutError, HuggingChatError):
+            return None
 
     # -- public API -----------------------------------------------------------------------------
     async def __aenter__(self) -> AsyncHuggingChatClient:
@@ -625,7 +701,7 @@ class AsyncHuggingChatClient(_Common):
         self, messages: str | Sequence[ChatMessage], **options: Unpack[TurnOptions]
     ) -> AsyncIterator[Event]:
         """Async :meth:`HuggingChatClient.stream_chat`."""
-        turn = await self._run(self._core.op_begin_turn(_messages(messages), **options))
+        turn = await self._run(self._core.op_begin_turn(messages, **options))
         events = self._stream_turn(turn)
         try:
             async for ev in events:

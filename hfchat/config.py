@@ -69,6 +69,9 @@ def _flag(name: str, value: Any) -> bool:
     return value
 
 
+_KEEP: Any = object()  # an option not given (None is a value for ``turn_timeout``)
+
+
 @dataclass(frozen=True, slots=True)
 class Timeout:
     """Explicit timeouts, in seconds.
@@ -203,6 +206,8 @@ class ClientOptions(TypedDict, total=False):
     resolve_message_ids: bool
     auto_login: bool
     login_options: Mapping[str, Any] | None
+    turn_timeout: float | None
+    """The overall deadline of one turn in seconds (``Timeout.total``; None: none)."""
 
 
 def _base_url(value: Any) -> tuple[str, tuple[str, str] | None]:
@@ -345,6 +350,11 @@ class ClientConfig:
         return self.limits.conversation_cache_size
 
     @property
+    def turn_timeout(self) -> float | None:
+        """The overall deadline of one turn (``timeout.total``)."""
+        return self.timeout.total
+
+    @property
     def origin(self) -> str:
         """``scheme://host[:port]`` of the base URL (no credentials): the ``Origin`` header."""
         parts = urlsplit(self.base_url)
@@ -369,6 +379,7 @@ class ClientConfig:
         conversation_cache_size: int | None = None,
         proxy: str | None = None,
         login_options: Mapping[str, Any] | None = None,
+        turn_timeout: Any = _KEEP,
         **flat: Any,
     ) -> ClientConfig:
         """The configuration from the clients' keyword options (:class:`ClientOptions` without
@@ -401,6 +412,20 @@ class ClientConfig:
         values["limits"] = limits
         if timeout is not None or base is None:
             values["timeout"] = Timeout.of(timeout)
+        if turn_timeout is not _KEEP:
+            if turn_timeout is not None and (
+                isinstance(turn_timeout, bool) or not isinstance(turn_timeout, (int, float))
+            ):
+                raise ConfigurationError(
+                    "turn_timeout must be a positive number of seconds or None"
+                )
+            current = values.get("timeout") or (base.timeout if base else Timeout())
+            try:
+                values["timeout"] = replace(current, total=turn_timeout)
+            except ConfigurationError:
+                raise ConfigurationError(
+                    "turn_timeout must be a positive number of seconds or None"
+                ) from None
         if login_options is not None:
             values["login_options"] = login_options
         if base is not None:

@@ -32,14 +32,26 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 from .errors import ConfigurationError
 from .protocol.routes import FileUpload
 from .tools import ToolCall, render_tool_calls, render_tool_result
 
-__all__ = ["ChatMessage", "ConversationIndex", "NodeRef", "TurnPlan", "fold_turns"]
+__all__ = [
+    "ChatMessage",
+    "ConversationIndex",
+    "NodeRef",
+    "TurnPlan",
+    "carry_as_attachment",
+    "check_turn_input",
+    "fold_turns",
+    "input_length",
+]
+
+_ROLES = ("system", "user", "assistant", "tool")
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -88,7 +100,69 @@ def fold_turns(turns: list[ChatMessage]) -> str:
     return "\n\n".join(blocks)
 
 
-@dataclass(slots=True)
+def _check_text(value: Any, what: str) -> None:
+    if not isinstance(value, str):
+        raise ConfigurationError(f"{what} must be a str, got {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ConfigurationError(
+            f"{what} holds a character that cannot be sent (a lone surrogate at {exc.start})"
+        ) from None
+
+
+def check_turn_input(messages: Any) -> list[ChatMessage]:
+    """The messages of one turn, checked before any request: typed errors for what the
+    server could not take (so nothing is created on the account for a call that fails)."""
+    if isinstance(messages, str):
+        messages = [ChatMessage("user", messages)]
+    if not isinstance(messages, Sequence) or isinstance(messages, (bytes, bytearray)):
+        raise ConfigurationError(
+            f"messages must be a str or a list of ChatMessage, got {type(messages).__name__}"
+        )
+    msgs = list(messages)
+    if not msgs:
+        raise ConfigurationError("no messages to send")
+    for i, m in enumerate(msgs):
+        if not isinstance(m, ChatMessage):
+            raise ConfigurationError(f"message {i} must be a ChatMessage, got {type(m).__name__}")
+        if m.role not in _ROLES:
+            raise ConfigurationError(f"message {i} has an unknown role {m.role!r:.40}")
+        _check_text(m.content, f"the content of message {i}")
+        if m.name is not None:
+            _check_text(m.name, f"the name of message {i}")
+    turns = [m for m in msgs if m.role != "system"]
+    if turns and turns[-1].role == "user" and not turns[-1].content.strip():
+        raise ConfigurationError("the last user message has no text (the server refuses it)")
+    return msgs
+
+
+def input_length(text: str) -> int:
+    """The length chat-ui's ``messageLength`` measures (JavaScript string length)."""
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+
+
+def carry_as_attachment(text: str) -> tuple[str, list[FileUpload]]:
+    """A long turn as chat-ui's web client sends a long paste: the text in a ``text/plain``
+    file (the model reads it before the message) and a short message saying what it is. A
+    folded history keeps its readable format inside the file."""
+    folded = text.startswith(("[user]\n", "[assistant]\n", "[tool")) or "\n\n[user]\n" in text
+    if folded:
+        name = "conversation.txt"
+        inputs = (
+            f"The attached file {name} holds our conversation so far, one [role] block per "
+            "message. Answer its last message as if it had been sent here."
+        )
+    else:
+        name = "message.txt"
+        inputs = (
+            f"The attached file {name} holds my message (too long to type here). "
+            "Answer it as if it had been sent here."
+        )
+    return inputs, [FileUpload(name, "text/plain", text.encode("utf-8"))]
+
+
+@dataclass(frozen=True, slots=True)
 class NodeRef:
     """A server node that ends a known history: the assistant message of a turn."""
 
@@ -99,9 +173,9 @@ class NodeRef:
     text: str | None = None  # the answer, to recognise the message where reads lack ancestry
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class TurnPlan:
-    """What to send for one framework call."""
+    """What to send for one framework call (immutable: resolving returns a new plan)."""
 
     model: str
     system_prompt: str
@@ -184,9 +258,14 @@ class ConversationIndex:
         while len(self._nodes) > self._max:
             self._nodes.popitem(last=False)
 
-    def resolve(self, pending: NodeRef, message_id: str) -> None:
-        """A pending node's message id became known (every entry sharing it is updated)."""
-        pending.message_id = message_id
+    def resolve(self, pending: NodeRef, message_id: str) -> NodeRef:
+        """A pending node's message id became known: the resolved node, which replaces it
+        in every entry that held it."""
+        resolved = replace(pending, message_id=message_id)
+        for key, node in self._nodes.items():
+            if node == pending:
+                self._nodes[key] = resolved
+        return resolved
 
     def forget_conversation(self, conversation_id: str) -> None:
         for key in [k for k, n in self._nodes.items() if n.conversation_id == conversation_id]:

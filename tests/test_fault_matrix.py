@@ -65,10 +65,12 @@ CASES = {
     "429-retry-after": Case("http", {"status": 429, "retry_after": 1}, None, sends=2),
     "429-no-retry-after": Case("http", {"status": 429}, RateLimitError, accepted_sends=0),
     "500-before-stream": Case("http", {"status": 500}, ProtocolError, accepted_sends=0),
-    # a gateway error on the send route may come after the server stored the turn: it is
-    # raised, never posted again (issue 9 F7)
+    # the server may have processed the send: it is never posted again (one turn per call)
     "502-before-stream": Case("http", {"status": 502}, HuggingChatError, accepted_sends=0),
     "503-before-stream": Case("http", {"status": 503}, HuggingChatError, accepted_sends=0),
+    "504-after-processing": Case(
+        "http", {"status": 504, "processed": True}, HuggingChatError, accepted_sends=0
+    ),
     "status-error-429": Case(
         "stream_error", {"status_code": 429, "after_tokens": 2}, RateLimitError, partial=True
     ),
@@ -202,9 +204,22 @@ SURFACES: dict[str, tuple[Callable[[FakeHuggingChat, Outcome], str], bool]] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Retry waits are recorded, not slept: no case waits real seconds."""
+    waited: list[float] = []
+
+    async def asleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    monkeypatch.setattr(HuggingChatClient, "_sleep", staticmethod(waited.append))
+    monkeypatch.setattr(AsyncHuggingChatClient, "_sleep", staticmethod(asleep))
+    return waited
+
+
 @pytest.mark.parametrize("surface", list(SURFACES))
 @pytest.mark.parametrize("case_name", list(CASES))
-def test_fault(case_name: str, surface: str) -> None:
+def test_fault(case_name: str, surface: str, waits: list[float]) -> None:
     case = CASES[case_name]
     call, streams = SURFACES[surface]
     with FakeHuggingChat() as fake:
@@ -227,6 +242,8 @@ def test_fault(case_name: str, surface: str) -> None:
                     assert out.streamed and err.partial_text.startswith(out.streamed)
         sends = [q for q in fake.requests if q.method == "POST" and q.path.count("/") == 2]
         assert len(sends) == case.sends, [q.status for q in sends]
+        if case_name == "429-retry-after":
+            assert waits == [1]  # the Retry-After the server gave, waited once
         assert len([q for q in sends if q.status == 200]) == case.accepted_sends
         user_turns = [
             m
@@ -235,3 +252,6 @@ def test_fault(case_name: str, surface: str) -> None:
             if m["from"] == "user"
         ]
         assert len(user_turns) <= 1  # never a duplicated turn on the server
+        if case.error is not None and not case.partial and case.accepted_sends == 0:
+            # refused before the stream: the conversation the call created is gone
+            assert fake.conversations == {}

@@ -98,6 +98,11 @@ def drive(request: pytest.FixtureRequest, fake: FakeHuggingChat) -> Driver:
     return Driver(request.param, base_url=fake.base_url, model="fake/echo", max_retry_wait=2)
 
 
+def last_send(fake: FakeHuggingChat) -> Any:
+    """The last message POST the emulator saw (the id read may run beside it)."""
+    return [q for q in fake.requests if q.route == "post"][-1]
+
+
 def text(events: list[Any]) -> str:
     return "".join(e.text for e in events if isinstance(e, TextDelta))
 
@@ -115,8 +120,10 @@ def test_a_turn_streams_text_and_metadata(drive: Driver, fake: FakeHuggingChat) 
     assert r.title and r.conversation_id and len(r.conversation_id) == 24
     assert r.model == "fake/echo" and r.requested_model == "fake/echo"
     paths = [(q.method, q.path) for q in fake.requests]
-    assert paths == [("POST", "/conversation"), ("POST", f"/conversation/{r.conversation_id}")]
-    post = fake.requests[-1]
+    # two requests before the first token; the id read runs beside the stream
+    assert paths[:2] == [("POST", "/conversation"), ("POST", f"/conversation/{r.conversation_id}")]
+    assert paths[2:] == [("GET", f"/api/v2/conversations/{r.conversation_id}")]
+    post = last_send(fake)
     assert post.headers["origin"] == fake.origin
     assert post.data is not None and post.data["selectedMcpServerNames"] == []
     assert post.data["generationId"] == r.generation_id
@@ -140,7 +147,7 @@ def test_router_model_is_reported(drive: Driver) -> None:
 def test_web_search_sources(drive: Driver, fake: FakeHuggingChat) -> None:
     r = drive.call("chat", "news please", model="fake/websearch", web_search=True)
     assert [s["url"] for s in r.sources] == ["https://example.com/a", "https://example.org/b"]
-    assert fake.requests[-1].data["selectedMcpServerNames"] == ["Web Search (Exa)"]
+    assert last_send(fake).data["selectedMcpServerNames"] == ["Web Search (Exa)"]
     assert any(a.kind == "call" for a in r.tool_activity)
     plain = drive.call("chat", "no search", model="fake/websearch")
     assert plain.sources == []
@@ -248,7 +255,7 @@ def test_folded_history_for_a_new_conversation(drive: Driver, fake: FakeHuggingC
         ChatMessage("user", "q2"),
     ]
     drive.call("chat", history)
-    inputs = fake.requests[-1].data["inputs"]
+    inputs = last_send(fake).data["inputs"]
     assert inputs == "[user]\nq1\n\n[assistant]\na1 from elsewhere\n\n[user]\nq2"
 
 
@@ -279,7 +286,7 @@ def test_files_go_to_multimodal_models_only(drive: Driver, fake: FakeHuggingChat
     msg = [ChatMessage("user", "describe", files=[png])]
     r = drive.call("chat", msg, model="fake/vision")
     assert "[files: 1]" in r.text
-    assert fake.requests[-1].files and fake.requests[-1].files[0]["name"] == "tiny.png"
+    assert last_send(fake).files and last_send(fake).files[0]["name"] == "tiny.png"
     with pytest.raises(ConfigurationError, match="not multimodal"):
         drive.call("chat", msg, model="fake/reasoner")
 
@@ -291,7 +298,7 @@ def test_stop_generating(fake: FakeHuggingChat) -> None:
             events.append(ev)
             if len([e for e in events if isinstance(e, TextDelta)]) == 3:
                 turn_cid = next(iter(fake.conversations))
-                gen = fake.requests[-1].data["generationId"]
+                gen = last_send(fake).data["generationId"]
                 c.stop_generating(turn_cid, gen, seen_content_length=10)
         r = result(events)
     assert r.finish_reason == "interrupted" and len(r.text) <= 10
@@ -357,15 +364,6 @@ def test_401_names_hfchat_login(drive: Driver, fake: FakeHuggingChat) -> None:
         drive.call("chat", "x")
 
 
-@pytest.mark.parametrize("status", [502, 503])
-def test_gateway_errors_are_retried(drive: Driver, fake: FakeHuggingChat, status: int) -> None:
-    fake.inject("http", status=status, route="models", times=1)
-    models = drive.call("list_models")
-    assert any(m.id == "fake/echo" for m in models)
-    reads = [q for q in fake.requests if "models" in q.path]
-    assert [q.status for q in reads] == [status, 200]
-
-
 @pytest.mark.parametrize("status", [502, 503, 504])
 def test_gateway_errors_on_send_are_not_retried(
     drive: Driver, fake: FakeHuggingChat, status: int
@@ -376,15 +374,40 @@ def test_gateway_errors_on_send_are_not_retried(
     with pytest.raises(HuggingChatError) as info:
         drive.call("chat", "retry me")
     assert info.value.status_code == status
-    posts = [q for q in fake.requests if q.method == "POST" and q.path != "/conversation"]
+    posts = [q for q in fake.requests if q.path.startswith("/conversation/")]
     assert [q.status for q in posts] == [status]
 
 
-def test_429_with_retry_after_is_honoured(drive: Driver, fake: FakeHuggingChat) -> None:
+@pytest.mark.parametrize("status", [502, 503])
+def test_gateway_errors_on_reads_are_retried(
+    drive: Driver, fake: FakeHuggingChat, status: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits = no_real_waits(monkeypatch)
+    fake.inject("http", status=status, route="models", times=1)
+    assert drive.call("list_models")
+    models = [q for q in fake.requests if q.route == "models"]
+    assert [q.status for q in models] == [status, 200] and len(waits) == 1
+
+
+def no_real_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record the clients' retry waits instead of sleeping them."""
+    waits: list[float] = []
+
+    async def asleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(HuggingChatClient, "_sleep", staticmethod(waits.append))
+    monkeypatch.setattr(AsyncHuggingChatClient, "_sleep", staticmethod(asleep))
+    return waits
+
+
+def test_429_with_retry_after_is_honoured(
+    drive: Driver, fake: FakeHuggingChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits = no_real_waits(monkeypatch)
     fake.inject("http", status=429, route="post", retry_after=1, times=1)
-    t0 = time.monotonic()
     r = drive.call("chat", "later")
-    assert r.text == "Echo: later" and time.monotonic() - t0 >= 0.9
+    assert r.text == "Echo: later" and waits == [1]
 
 
 def test_429_beyond_max_wait_raises_with_retry_after(drive: Driver, fake: FakeHuggingChat) -> None:
@@ -394,12 +417,17 @@ def test_429_beyond_max_wait_raises_with_retry_after(drive: Driver, fake: FakeHu
     assert info.value.retry_after == 120
 
 
-def test_429_without_retry_after_backs_off_then_gives_up(fake: FakeHuggingChat) -> None:
+def test_429_without_retry_after_is_not_retried_early(
+    fake: FakeHuggingChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # chat-ui counts refused attempts too: an early retry only prolongs the block
+    waits = no_real_waits(monkeypatch)
     fake.inject("http", status=429, route="post", times=10, body='{"message":"slow down"}')
     with HuggingChatClient(base_url=fake.base_url, model="fake/echo", max_retries=1) as c:
-        with pytest.raises(RateLimitError):
+        with pytest.raises(RateLimitError) as info:
             c.chat("x")
-    assert len([q for q in fake.requests if q.path.startswith("/conversation/")]) == 2
+    assert len([q for q in fake.requests if q.path.startswith("/conversation/")]) == 1
+    assert waits == [] and info.value.retry_after == 60 and "wait 60 s" in str(info.value)
 
 
 def test_5xx_on_reads_are_retried(drive: Driver, fake: FakeHuggingChat) -> None:
@@ -617,7 +645,8 @@ def test_sync_client_is_thread_safe(fake: FakeHuggingChat) -> None:
 
 def test_message_ids_on_request(drive: Driver, fake: FakeHuggingChat) -> None:
     lazy = drive.call("chat", "no id")
-    assert lazy.message_id is None  # the stream carries none; the next turn reads it
+    # the stream carries none; the read beside the stream finds it by its generation id
+    assert lazy.message_id == fake.conversations[lazy.conversation_id]["messages"][-1]["id"]
     d = Driver(drive.mode, base_url=fake.base_url, model="fake/echo", resolve_message_ids=True)
     r = d.call("chat", "with id")
     conv = fake.conversations[r.conversation_id]
@@ -722,5 +751,5 @@ def test_tools_with_a_pinned_conversation_travel_with_the_message(fake: FakeHugg
             tools=[ToolSpec("lookup", "Look things up")],
         )
     assert [t.name for t in r.tool_calls] == ["lookup"] and r.text == ""
-    inputs = fake.requests[-1].data["inputs"]
+    inputs = last_send(fake).data["inputs"]
     assert "# Tools" in inputs and inputs.endswith("look it up")

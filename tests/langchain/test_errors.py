@@ -179,8 +179,9 @@ async def test_sync_stream_idle_timeout(fake: FakeHuggingChat, make_llm: MakeLLM
 async def test_retries_before_output_are_invisible(
     fake: FakeHuggingChat, make_llm: MakeLLM
 ) -> None:
-    # a 429 refused the send before storing anything: safe to post again (a 5xx is not)
-    fake.inject("http", route="post", status=429, retry_after=1)
+    # a 429 refused the send before storing it (a 5xx send is never repeated: it may have
+    # been processed)
+    fake.inject("http", route="post", status=429, retry_after=0)
     llm = make_llm(max_retries=2)
     assert llm.invoke("x").content == "Echo: x"
     assert [r.status for r in fake.requests if r.route == "post"] == [429, 200]
