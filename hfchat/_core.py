@@ -714,14 +714,17 @@ class ClientCore:
         limit = min(1, self.config.max_retries) if window else self.config.max_retries
         if attempt < limit and wait <= self.config.max_retry_wait:
             return wait
-        why = " (refused attempts count, so an earlier retry extends the block)" if window else ""
+        if exc.retry_after is not None:
+            raise exc  # the classifier's message already says how long to wait
         raise RateLimitError(
-            f"{exc.message}; wait {wait:g} s before sending again{why}",
+            f"{exc.message}; wait {wait:g} s before sending again (refused attempts count, so"
+            " an earlier retry extends the block)",
             retry_after=wait,
             limit=exc.limit,
             status_code=exc.status_code,
             body=exc.body,
             response=exc.response,
+            request=exc.request,
         ) from exc
 
     def find_message_request(self, turn: Turn) -> Op[str | None] | None:

@@ -291,7 +291,10 @@ def _rate_limit(f: ErrorFacts, kw: dict[str, Any]) -> HuggingChatError:
         # the honest wait is a minute from the refused attempt (protocol.md §8)
         limit = "messagesPerMinute"
         retry_after = retry_after if retry_after is not None else 60.0
-        message = f"{message} (per-minute message limit; wait {retry_after:g} s)"
+        message = (
+            f"{message} (per-minute message limit: wait {retry_after:g} s before sending again;"
+            " refused attempts count, so an earlier retry extends the block)"
+        )
     elif "more than" in f.low and "messages" in f.low:
         limit = "messages"
     elif "conversations" in f.low:

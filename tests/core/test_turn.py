@@ -23,7 +23,7 @@ from hfchat.errors import (
     StreamTimeoutError,
 )
 from hfchat.testing import FakeHuggingChat
-from hfchat.testing.server import Response as FakeResponse
+from hfchat.testing.server import WireResponse as FakeResponse
 
 from .test_client import MODES, Driver
 

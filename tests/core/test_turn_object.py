@@ -28,7 +28,14 @@ def make_turn(deadline: float | None = None) -> Turn:
     core = ClientCore(base_url="http://127.0.0.1:9")  # no I/O in a constructor
     core.generation = "2026"
     plan = TurnPlan("fake/echo", "", "Hello there, how are you today?", [], CID, "root-id")
-    req, gid = routes.send_message(CID, parent_id="root-id", inputs=plan.inputs, generation="2026")
+    req, gid = routes.send_message(
+        CID,
+        parent_id="root-id",
+        inputs=plan.inputs,
+        generation="2026",
+        generation_id="4f1c2a9e-0000-4000-8000-000000000001",
+        boundary="----hfchat-test",
+    )
     assembler = TurnAssembler(conversation_id=CID, generation_id=gid, parent_id="root-id")
     return Turn(plan, req, assembler, core, deadline=deadline)
 
