@@ -1,0 +1,124 @@
+"""One generation on its way: the core's event stream pumped by a task, read in batches.
+
+The pump task reads ``AsyncHuggingChatClient.stream_chat`` and appends events to a list; the
+reader wakes once per batch (everything that arrived while it was writing), so a burst of
+tokens from one network read becomes one SSE write.
+
+Stopping (the HTTP client went away, or the gateway shuts down) closes the core's stream
+generator at its next event, which makes the core send the server's stop-generating request;
+a pump that stays silent for longer than ``grace`` seconds after that is cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from ..events import Event
+
+__all__ = ["Generation", "GenerationStopped", "Registry"]
+
+
+class GenerationStopped(Exception):
+    """The generation was stopped before its end (gateway shutdown)."""
+
+
+class Generation:
+    """Pumps one turn's events; iterate :meth:`batches` to read them."""
+
+    __slots__ = ("_error", "_finished", "_items", "_stop", "_task", "_wake", "registry")
+
+    def __init__(self, stream: AsyncIterator[Event], registry: Registry | None = None) -> None:
+        self._items: list[Event] = []
+        self._wake = asyncio.Event()
+        self._finished = False
+        self._stop = False
+        self._error: BaseException | None = None
+        self.registry = registry
+        self._task = asyncio.get_running_loop().create_task(self._pump(stream))
+        if registry is not None:
+            registry.add(self)
+
+    async def _pump(self, stream: AsyncIterator[Event]) -> None:
+        wake = self._wake
+        try:
+            async for ev in stream:
+                self._items.append(ev)
+                wake.set()
+                if self._stop:
+                    break
+        except asyncio.CancelledError:
+            self._error = GenerationStopped("the generation was stopped")
+        except Exception as exc:
+            self._error = exc
+        finally:
+            try:
+                aclose = getattr(stream, "aclose", None)
+                if aclose is not None:
+                    await aclose()  # at a yield: the core stops the server's generation
+            except BaseException:  # noqa: S110 - closing is best effort
+                pass
+            if self._stop and self._error is None:
+                self._error = GenerationStopped("the generation was stopped")
+            self._finished = True
+            wake.set()
+            if self.registry is not None:
+                self.registry.discard(self)
+
+    async def batches(self) -> AsyncIterator[list[Event]]:
+        """Lists of events as they arrive; raises the stream's error after the last batch."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            items = self._items
+            if items:
+                self._items = []
+                yield items
+            if self._finished and not self._items:
+                if self._error is not None:
+                    raise self._error
+                return
+
+    def request_stop(self, grace: float = 5.0) -> None:
+        """Stop the generation at its next event (the core then stops the server's generation
+        too); cancel the pump if no event comes within ``grace`` seconds. Never blocks."""
+        if self._stop or self._task.done():
+            return
+        self._stop = True
+        asyncio.get_running_loop().call_later(grace, self._cancel)
+
+    def _cancel(self) -> None:
+        if not self._task.done():
+            self._task.cancel()
+
+    async def wait(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for the pump to end."""
+        if not self._task.done():
+            await asyncio.wait({self._task}, timeout=timeout)
+
+    @property
+    def finished(self) -> bool:
+        return self._finished
+
+
+class Registry:
+    """The generations in flight, so that shutdown can stop them all."""
+
+    def __init__(self) -> None:
+        self._live: set[Generation] = set()
+
+    def add(self, gen: Generation) -> None:
+        self._live.add(gen)
+
+    def discard(self, gen: Generation) -> None:
+        self._live.discard(gen)
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+    async def stop_all(self, grace: float = 5.0) -> None:
+        """Stop every generation in flight (each stops the server's generation too)."""
+        live = list(self._live)
+        for g in live:
+            g.request_stop(grace)
+        for g in live:
+            await g.wait(grace + 1.0)
