@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from . import errors
 from .client import HuggingChatClient
 from .events import ReasoningDelta, Sources, TextDelta, Title, TurnEnd
+from .gateway.cli import add_parser as _add_serve_parser
 
 __all__ = ["main"]
 
@@ -174,6 +175,7 @@ def _parser() -> argparse.ArgumentParser:
         fn=_cmd_logout
     )
     sub.add_parser("whoami", help="who the session belongs to").set_defaults(fn=_cmd_whoami)
+    _add_serve_parser(sub)
     return p
 
 
