@@ -197,7 +197,11 @@ async def chat_completions(request: Request) -> Response:
         model = await gw.resolve_model(req.model)
         turn = mapping.to_turn_request(req)
         stream = gw.client.stream_chat(
-            turn.messages, model=model, tools=turn.tools or None, tool_choice=turn.tool_choice
+            turn.messages,
+            model=model,
+            tools=turn.tools or None,
+            tool_choice=turn.tool_choice,
+            web_search=turn.web_search,
         )
         gen = Generation(stream, gw.generations)
         batches = gen.batches()

@@ -44,6 +44,7 @@ class TurnRequest:
     tool_choice: str | None = None
     json_mode: bool = False
     stops: list[str] = field(default_factory=list)
+    web_search: bool | None = None
 
 
 def _content(msg: ChatRequestMessage, where: str) -> tuple[str, list[FileUpload]]:
@@ -129,7 +130,9 @@ def to_turn_request(req: ChatCompletionRequest) -> TurnRequest:
         if fmt.type == "json_schema" and schema is None:
             raise ConfigurationError("response_format json_schema needs json_schema.schema")
         messages.append(ChatMessage("system", json_prompt(schema)))
-    return TurnRequest(messages, tools, tool_choice, json_mode, req.stop_list())
+    return TurnRequest(
+        messages, tools, tool_choice, json_mode, req.stop_list(), req.web_search
+    )
 
 
 _FENCE = re.compile(r"^\s*```[\w-]*\s*\n?(?P<body>.*?)\n?```\s*$", re.S)

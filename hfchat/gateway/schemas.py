@@ -128,6 +128,8 @@ class ChatCompletionRequest(_Model):
     response_format: ResponseFormat | None = None
     stop: str | list[str] | None = None
     n: int | None = None
+    web_search: bool | None = None
+    """hfchat extension (``extra_body={"web_search": True}``): the server's web search."""
 
     @field_validator("stop")
     @classmethod
