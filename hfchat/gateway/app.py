@@ -206,9 +206,7 @@ async def chat_completions(request: Request) -> Response:
         gen = Generation(stream, gw.generations)
         batches = gen.batches()
         try:
-            first = await batches.__anext__()
-        except StopAsyncIteration:  # pragma: no cover - a stream always ends with TurnEnd
-            first = []
+            first = await _until_output(batches)
         except BaseException:
             gen.request_stop()
             raise
@@ -345,6 +343,20 @@ class _Reply:
             {}, mapping.finish_reason(result, stopped), hfchat=mapping.hfchat_field(result)
         )
         yield sse.DONE
+
+
+_OUTPUT = (TextDelta, ReasoningDelta, TurnEnd)
+
+
+async def _until_output(batches: AsyncIterator[list[Event]]) -> list[Event]:
+    """The events up to the first batch with output: a failure before any output is answered
+    with its own status instead of a 200 stream."""
+    first: list[Event] = []
+    async for batch in batches:
+        first.extend(batch)
+        if any(type(ev) in _OUTPUT for ev in batch):
+            break
+    return first
 
 
 async def _next(batches: AsyncIterator[list[Event]]) -> list[Event] | None:
