@@ -395,9 +395,7 @@ class GatewayMiddleware:
                 return
             await self.app(scope, receive, send_logged)
         finally:
-            log.info(
-                "%s %s %s %.3fs", scope.get("method"), path, status, time.perf_counter() - t0
-            )
+            log.info("%s %s %s %.3fs", scope.get("method"), path, status, time.perf_counter() - t0)
 
     def _authorized(self, scope: Scope) -> bool:
         assert self._key is not None
@@ -422,9 +420,7 @@ def _unauthorized() -> dict[str, Any]:
 
 async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
     resp = JSONResponse(body, status_code=status)
-    await send(
-        {"type": "http.response.start", "status": status, "headers": resp.raw_headers}
-    )
+    await send({"type": "http.response.start", "status": status, "headers": resp.raw_headers})
     await send({"type": "http.response.body", "body": resp.body})
 
 

@@ -130,9 +130,7 @@ def to_turn_request(req: ChatCompletionRequest) -> TurnRequest:
         if fmt.type == "json_schema" and schema is None:
             raise ConfigurationError("response_format json_schema needs json_schema.schema")
         messages.append(ChatMessage("system", json_prompt(schema)))
-    return TurnRequest(
-        messages, tools, tool_choice, json_mode, req.stop_list(), req.web_search
-    )
+    return TurnRequest(messages, tools, tool_choice, json_mode, req.stop_list(), req.web_search)
 
 
 _FENCE = re.compile(r"^\s*```[\w-]*\s*\n?(?P<body>.*?)\n?```\s*$", re.S)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+
 from ..events import Event
 
 __all__ = ["Generation", "GenerationStopped", "Registry"]
@@ -55,7 +56,7 @@ class Generation:
                 aclose = getattr(stream, "aclose", None)
                 if aclose is not None:
                     await aclose()  # at a yield: the core stops the server's generation
-            except BaseException:  # noqa: S110 - closing is best effort
+            except BaseException:  # closing is best effort
                 pass
             if self._stop and self._error is None:
                 self._error = GenerationStopped("the generation was stopped")

@@ -36,7 +36,7 @@ class ChunkWriter:
             "system_fingerprint": None,
         }
         head = _dumps(self._base)[:-1]  # without the closing brace
-        self._prefix = ('data: ' + head + ',"choices":[{"index":0,"delta":').encode()
+        self._prefix = ("data: " + head + ',"choices":[{"index":0,"delta":').encode()
         self._suffix = b',"logprobs":null,"finish_reason":null}]}\n\n'
 
     def delta(self, content: str | None = None, reasoning: str | None = None) -> bytes:

@@ -103,7 +103,9 @@ def slow_emulator() -> Iterator[FakeHuggingChat]:
         yield fake
 
 
-def _start(fake: FakeHuggingChat, *extra: str) -> tuple[subprocess.Popen[str], str, queue.Queue[str]]:
+def _start(
+    fake: FakeHuggingChat, *extra: str
+) -> tuple[subprocess.Popen[str], str, queue.Queue[str]]:
     env = {**os.environ, "HUGGINGCHAT_BASE_URL": fake.base_url, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "hfchat.cli", "serve", "--port", "0", *extra],

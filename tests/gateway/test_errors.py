@@ -153,7 +153,9 @@ def test_login_page_upstream_is_not_a_key_error(gw: RunningGateway) -> None:
         (json.dumps({"model": "fake/echo"}).encode(), "messages"),
         (json.dumps({"model": "fake/echo", "messages": []}).encode(), "messages"),
         (
-            json.dumps({"model": "fake/echo", "messages": [{"role": "wizard", "content": "x"}]}).encode(),
+            json.dumps(
+                {"model": "fake/echo", "messages": [{"role": "wizard", "content": "x"}]}
+            ).encode(),
             "role",
         ),
         (
