@@ -302,16 +302,10 @@ class _Reply:
             yield w.chunk({"role": "assistant", "content": ""})
             batch: list[Event] | None = first
             while batch is not None:
-                texts: list[str] = []
-                reasoning: list[str] = []
-                for ev in batch:
-                    kind = type(ev)
-                    if kind is TextDelta:
-                        texts.append(ev.text)  # type: ignore[union-attr]
-                    elif kind is ReasoningDelta:
-                        reasoning.append(ev.text)  # type: ignore[union-attr]
-                    elif kind is TurnEnd:
-                        result = ev.result  # type: ignore[union-attr]
+                texts = [ev.text for ev in batch if type(ev) is TextDelta]  # type: ignore[union-attr]
+                reasoning = [ev.text for ev in batch if type(ev) is ReasoningDelta]  # type: ignore[union-attr]
+                if batch and type(batch[-1]) is TurnEnd:
+                    result = batch[-1].result  # type: ignore[union-attr]
                 text = "".join(texts) if texts and not hold else ""
                 if stop is not None and text:
                     text = stop.feed(text)

@@ -40,11 +40,13 @@ class Generation:
             registry.add(self)
 
     async def _pump(self, stream: AsyncIterator[Event]) -> None:
+        append = self._items.append  # the reader drains this very list
         wake = self._wake
         try:
             async for ev in stream:
-                self._items.append(ev)
-                wake.set()
+                append(ev)
+                if not wake.is_set():
+                    wake.set()
                 if self._stop:
                     break
         except asyncio.CancelledError:
@@ -67,14 +69,15 @@ class Generation:
 
     async def batches(self) -> AsyncIterator[list[Event]]:
         """Lists of events as they arrive; raises the stream's error after the last batch."""
+        items = self._items
         while True:
             await self._wake.wait()
             self._wake.clear()
-            items = self._items
             if items:
-                self._items = []
-                yield items
-            if self._finished and not self._items:
+                batch = items[:]
+                items.clear()
+                yield batch
+            if self._finished and not items:
                 if self._error is not None:
                     raise self._error
                 return
