@@ -196,8 +196,10 @@ def main() -> None:
 
     med = statistics.median
     core_ratio, gw_ratio = med(conc["core"]), med(conc["gateway"])
-    print(f"(a) {args.streams} concurrent streams of {SLOW} ({args.slow_tokens} tokens, "
-          f"{args.delay * 1000:g} ms apart), median of {args.trials} interleaved trials")
+    print(
+        f"(a) {args.streams} concurrent streams of {SLOW} ({args.slow_tokens} tokens, "
+        f"{args.delay * 1000:g} ms apart), median of {args.trials} interleaved trials"
+    )
     print("| client | wall(1) s | wall(N)/wall(1) per trial | median ratio |")
     print("|---|---:|---|---:|")
     for via, ratio in (("core AsyncHuggingChatClient", core_ratio), ("gateway (SSE)", gw_ratio)):
@@ -207,14 +209,18 @@ def main() -> None:
     print(f"gateway ratio / core ratio: {gw_ratio / core_ratio:.2f} (target <= 1.25)\n")
 
     core_cpu, gw_cpu = med(cpu["core"]), med(cpu["gateway"])
-    print(f"(b) CPU per streamed token, one {args.tokens}-token answer of {FAST}, "
-          f"median of {args.runs}")
+    print(
+        f"(b) CPU per streamed token, one {args.tokens}-token answer of {FAST}, "
+        f"median of {args.runs}"
+    )
     print("| process | CPU µs/token per run | median |")
     print("|---|---|---:|")
     print(f"| core client | {', '.join(f'{x:.2f}' for x in cpu['core'])} | {core_cpu:.2f} |")
     print(f"| gateway | {', '.join(f'{x:.2f}' for x in cpu['gateway'])} | {gw_cpu:.2f} |")
-    print(f"gateway / core: {gw_cpu / core_cpu:.2f} (target <= 1.2); SSE content chunks per "
-          f"answer: {med(cpu['deltas']):.0f}")
+    print(
+        f"gateway / core: {gw_cpu / core_cpu:.2f} (target <= 1.2); SSE content chunks per "
+        f"answer: {med(cpu['deltas']):.0f}"
+    )
 
 
 if __name__ == "__main__":
