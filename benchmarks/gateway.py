@@ -2,7 +2,7 @@
 
 The emulator and the gateway each run in their own process; the benchmark process drives both
 the core ``AsyncHuggingChatClient`` (straight to the emulator) and plain SSE readers of the
-gateway (curl_cffi ``AsyncSession``), interleaved round by round.
+gateway (bare asyncio connections, the cheapest reader), interleaved round by round.
 
 (a) Concurrency: wall(200 concurrent streams) / wall(1 stream) of the slow model (50 tokens,
     10 ms apart), for the core client and through the gateway; median over ``--trials``.
@@ -31,6 +31,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from _emulator import emulator_process
 
@@ -85,27 +86,34 @@ async def core_stream(client: Any, model: str, n: int) -> int:
     return got
 
 
-async def gateway_stream(session: Any, url: str, model: str, n: int) -> int:
-    """Read one streamed completion; the number of content deltas."""
+async def gateway_stream(url: str, model: str, n: int) -> int:
+    """Read one streamed completion over a bare asyncio connection (the cheapest reader, so that
+    the figures are the gateway's); the number of content deltas seen."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
     body = json.dumps(
         {"model": model, "stream": True, "messages": [{"role": "user", "content": f"s {n}"}]}
-    )
-    resp = await session.request(
-        "POST",
-        f"{url}/chat/completions",
-        data=body,
-        headers={"content-type": "application/json"},
-        stream=True,
-        timeout=120,
-    )
-    got = 0
-    done = False
-    async for chunk in resp.aiter_content():
-        got += chunk.count(b'"content":"')
-        done = done or b"data: [DONE]" in chunk
-    await resp.aclose()
-    if resp.status_code != 200 or not done:
-        raise RuntimeError(f"gateway stream failed ({resp.status_code})")
+    ).encode()
+    head = (
+        f"POST {parts.path}/chat/completions HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(head + body)
+        got = 0
+        last = b""
+        while True:
+            chunk = await asyncio.wait_for(reader.read(1 << 16), 120)
+            if not chunk:
+                break
+            got += chunk.count(b'"content":"')
+            last = (last + chunk)[-64:]
+    finally:
+        writer.close()
+    if b"data: [DONE]" not in last:
+        raise RuntimeError("a gateway stream did not end with [DONE]")
     return got
 
 
@@ -117,18 +125,13 @@ async def timed(coro_factory: Any, count: int) -> tuple[float, int]:
 
 # -- (a) concurrency ---------------------------------------------------------------------------
 async def concurrency(base: str, url: str, streams: int, trials: int) -> dict[str, list[float]]:
-    from curl_cffi.requests import AsyncSession
-
     from hfchat import AsyncHuggingChatClient
 
     rows: dict[str, list[float]] = {"core": [], "gateway": [], "core_w1": [], "gateway_w1": []}
-    async with (
-        AsyncHuggingChatClient(base_url=base, model=SLOW) as client,
-        AsyncSession(max_clients=streams + 8) as session,
-    ):
+    async with AsyncHuggingChatClient(base_url=base, model=SLOW) as client:
         # warm both paths (detection, connections on every side)
         await timed(lambda i: core_stream(client, SLOW, i), streams)
-        await timed(lambda i: gateway_stream(session, url, SLOW, i), streams)
+        await timed(lambda i: gateway_stream(url, SLOW, i), streams)
         for _ in range(trials):
             for via in ("core", "gateway"):
                 if via == "core":
@@ -138,7 +141,7 @@ async def concurrency(base: str, url: str, streams: int, trials: int) -> dict[st
                 else:
 
                     def factory(i: int) -> Any:
-                        return gateway_stream(session, url, SLOW, i)
+                        return gateway_stream(url, SLOW, i)
 
                 w1, _ = await timed(factory, 1)
                 wn, ok = await timed(factory, streams)
@@ -151,19 +154,14 @@ async def concurrency(base: str, url: str, streams: int, trials: int) -> dict[st
 
 # -- (b) CPU per token -------------------------------------------------------------------------
 async def cpu_per_token(base: str, url: str, pid: int, tokens: int, runs: int) -> dict[str, Any]:
-    from curl_cffi.requests import AsyncSession
-
     from hfchat import AsyncHuggingChatClient
 
     core: list[float] = []
     gw: list[float] = []
     deltas: list[int] = []
-    async with (
-        AsyncHuggingChatClient(base_url=base, model=FAST) as client,
-        AsyncSession() as session,
-    ):
+    async with AsyncHuggingChatClient(base_url=base, model=FAST) as client:
         await core_stream(client, FAST, -1)
-        await gateway_stream(session, url, FAST, -1)
+        await gateway_stream(url, FAST, -1)
         for i in range(runs):
             c0 = time.process_time()
             got = await core_stream(client, FAST, i)
@@ -171,7 +169,7 @@ async def cpu_per_token(base: str, url: str, pid: int, tokens: int, runs: int) -
             if got != tokens:
                 raise RuntimeError(f"core streamed {got} of {tokens} tokens")
             g0 = process_cpu_ns(pid)
-            deltas.append(await gateway_stream(session, url, FAST, i))
+            deltas.append(await gateway_stream(url, FAST, i))
             gw.append((process_cpu_ns(pid) - g0) / 1e3 / tokens)
     return {"core": core, "gateway": gw, "deltas": deltas}
 
