@@ -26,11 +26,11 @@ class GenerationStopped(Exception):
 class Generation:
     """Pumps one turn's events; iterate :meth:`batches` to read them."""
 
-    __slots__ = ("_error", "_finished", "_items", "_stop", "_task", "_wake", "registry")
+    __slots__ = ("_error", "_finished", "_items", "_stop", "_task", "_waiter", "registry")
 
     def __init__(self, stream: AsyncIterator[Event], registry: Registry | None = None) -> None:
         self._items: list[Event] = []
-        self._wake = asyncio.Event()
+        self._waiter: asyncio.Future[None] | None = None  # the reader, waiting for events
         self._finished = False
         self._stop = False
         self._error: BaseException | None = None
@@ -41,12 +41,11 @@ class Generation:
 
     async def _pump(self, stream: AsyncIterator[Event]) -> None:
         append = self._items.append  # the reader drains this very list
-        wake = self._wake
         try:
             async for ev in stream:
                 append(ev)
-                if not wake.is_set():
-                    wake.set()
+                if self._waiter is not None:
+                    self._wake()
                 if self._stop:
                     break
         except asyncio.CancelledError:
@@ -63,16 +62,21 @@ class Generation:
             if self._stop and self._error is None:
                 self._error = GenerationStopped("the generation was stopped")
             self._finished = True
-            wake.set()
+            self._wake()
             if self.registry is not None:
                 self.registry.discard(self)
 
     async def batches(self) -> AsyncIterator[list[Event]]:
         """Lists of events as they arrive; raises the stream's error after the last batch."""
         items = self._items
+        loop = asyncio.get_running_loop()
         while True:
-            await self._wake.wait()
-            self._wake.clear()
+            if not items and not self._finished:
+                waiter = self._waiter = loop.create_future()
+                try:
+                    await waiter
+                finally:
+                    self._waiter = None
             if items:
                 batch = items[:]
                 items.clear()
@@ -81,6 +85,13 @@ class Generation:
                 if self._error is not None:
                     raise self._error
                 return
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
 
     def request_stop(self, grace: float = 5.0) -> None:
         """Stop the generation at its next event (the core then stops the server's generation
