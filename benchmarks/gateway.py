@@ -46,7 +46,7 @@ def gateway_process(base: str) -> Iterator[tuple[str, int]]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "hfchat.cli", "serve", "--port", "0", "--log-level", "warning"],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=None,  # warnings and errors of the gateway show in the benchmark's output
         text=True,
         env=env,
     )
@@ -113,7 +113,7 @@ async def gateway_stream(url: str, model: str, n: int) -> int:
     finally:
         writer.close()
     if b"data: [DONE]" not in last:
-        raise RuntimeError("a gateway stream did not end with [DONE]")
+        raise RuntimeError(f"a gateway stream did not end with [DONE]: {last!r}")
     return got
 
 

@@ -27,11 +27,11 @@ from starlette.routing import Route
 
 from ..client import AsyncHuggingChatClient
 from ..errors import HuggingChatError, ModelNotFoundError
-from ..events import Event, ReasoningDelta, TextDelta, TurnEnd, TurnResult
+from ..events import ReasoningDelta, TurnEnd, TurnResult
 from ..protocol.bodies import ModelInfo
 from . import mapping, sse
 from .errors import GatewayError, error_body, from_exception
-from .pump import Generation, GenerationStopped, Registry
+from .pump import Generation, GenerationStopped, Item, Registry
 from .schemas import ChatCompletionRequest
 from .stop import StopCutter
 
@@ -262,7 +262,7 @@ class _Reply:
             return StopCutter(self.turn.stops).cut(text)
         return text, False
 
-    async def whole(self, first: list[Event], batches: AsyncIterator[list[Event]]) -> Response:
+    async def whole(self, first: list[Item], batches: AsyncIterator[list[Item]]) -> Response:
         result: TurnResult | None = None
         try:
             for ev in first:
@@ -292,7 +292,7 @@ class _Reply:
         return JSONResponse(body)
 
     async def sse(
-        self, first: list[Event], batches: AsyncIterator[list[Event]]
+        self, first: list[Item], batches: AsyncIterator[list[Item]]
     ) -> AsyncIterator[bytes]:
         w = sse.ChunkWriter(self.id, self.created, self.model)
         stop = StopCutter(self.turn.stops) if self.turn.stops else None
@@ -300,9 +300,9 @@ class _Reply:
         result: TurnResult | None = None
         try:
             yield w.chunk({"role": "assistant", "content": ""})
-            batch: list[Event] | None = first
+            batch: list[Item] | None = first
             while batch is not None:
-                texts = [ev.text for ev in batch if type(ev) is TextDelta]  # type: ignore[union-attr]
+                texts = [ev for ev in batch if type(ev) is str]
                 reasoning = [ev.text for ev in batch if type(ev) is ReasoningDelta]  # type: ignore[union-attr]
                 if batch and type(batch[-1]) is TurnEnd:
                     result = batch[-1].result  # type: ignore[union-attr]
@@ -339,13 +339,13 @@ class _Reply:
         yield sse.DONE
 
 
-_OUTPUT = (TextDelta, ReasoningDelta, TurnEnd)
+_OUTPUT = (str, ReasoningDelta, TurnEnd)
 
 
-async def _until_output(batches: AsyncIterator[list[Event]]) -> list[Event]:
+async def _until_output(batches: AsyncIterator[list[Item]]) -> list[Item]:
     """The events up to the first batch with output: a failure before any output is answered
     with its own status instead of a 200 stream."""
-    first: list[Event] = []
+    first: list[Item] = []
     async for batch in batches:
         first.extend(batch)
         if any(type(ev) in _OUTPUT for ev in batch):
@@ -353,7 +353,7 @@ async def _until_output(batches: AsyncIterator[list[Event]]) -> list[Event]:
     return first
 
 
-async def _next(batches: AsyncIterator[list[Event]]) -> list[Event] | None:
+async def _next(batches: AsyncIterator[list[Item]]) -> list[Item] | None:
     try:
         return await batches.__anext__()
     except StopAsyncIteration:

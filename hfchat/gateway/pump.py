@@ -14,9 +14,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from ..events import Event
+from ..events import Event, TextDelta
 
-__all__ = ["Generation", "GenerationStopped", "Registry"]
+__all__ = ["Generation", "GenerationStopped", "Item", "Registry"]
+
+Item = str | Event
+"""One pumped item: answer text as a plain ``str`` (the :class:`TextDelta` is dropped at once, so
+a large batch holds no objects for the garbage collector to scan), any other event as it is."""
 
 
 class GenerationStopped(Exception):
@@ -29,7 +33,7 @@ class Generation:
     __slots__ = ("_error", "_finished", "_items", "_stop", "_task", "_waiter", "registry")
 
     def __init__(self, stream: AsyncIterator[Event], registry: Registry | None = None) -> None:
-        self._items: list[Event] = []
+        self._items: list[Item] = []
         self._waiter: asyncio.Future[None] | None = None  # the reader, waiting for events
         self._finished = False
         self._stop = False
@@ -43,7 +47,7 @@ class Generation:
         append = self._items.append  # the reader drains this very list
         try:
             async for ev in stream:
-                append(ev)
+                append(ev.text if type(ev) is TextDelta else ev)
                 if self._waiter is not None:
                     self._wake()
                 if self._stop:
@@ -66,8 +70,9 @@ class Generation:
             if self.registry is not None:
                 self.registry.discard(self)
 
-    async def batches(self) -> AsyncIterator[list[Event]]:
-        """Lists of events as they arrive; raises the stream's error after the last batch."""
+    async def batches(self) -> AsyncIterator[list[Item]]:
+        """Lists of items as they arrive (answer text as ``str``, other events as they are);
+        raises the stream's error after the last batch."""
         items = self._items
         loop = asyncio.get_running_loop()
         while True:
