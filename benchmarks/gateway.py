@@ -12,7 +12,7 @@ gateway (bare asyncio connections, the cheapest reader), interleaved round by ro
     gateway process (all its threads, from /proc) while it serves it as SSE. Median of
     ``--runs``. Target: gateway <= 1.2 x core.
 
-    python benchmarks/gateway.py [--streams 200] [--trials 5] [--tokens 20000] [--runs 5]
+    python benchmarks/gateway.py [--streams 200] [--trials 7] [--tokens 20000] [--runs 7]
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ async def gateway_stream(url: str, model: str, n: int) -> int:
             if not chunk:
                 break
             got += chunk.count(b'"content":"')
-            last = (last + chunk)[-64:]
+            last = (last + chunk)[-400:]
     finally:
         writer.close()
     if b"data: [DONE]" not in last:
@@ -117,10 +117,20 @@ async def gateway_stream(url: str, model: str, n: int) -> int:
     return got
 
 
+FAILURES: list[str] = []
+
+
 async def timed(coro_factory: Any, count: int) -> tuple[float, int]:
+    """Wall time of ``count`` concurrent streams and how many completed; failures are kept in
+    ``FAILURES`` and reported (on this loaded 2-core machine a connection to the emulator
+    occasionally fails, on either path)."""
     t0 = time.perf_counter()
-    results = await asyncio.gather(*[coro_factory(i) for i in range(count)])
-    return time.perf_counter() - t0, sum(1 for r in results if r)
+    results = await asyncio.gather(*[coro_factory(i) for i in range(count)], return_exceptions=True)
+    wall = time.perf_counter() - t0
+    for r in results:
+        if isinstance(r, BaseException):
+            FAILURES.append(f"{type(r).__name__}: {str(r)[-200:]}")
+    return wall, sum(1 for r in results if isinstance(r, int) and r)
 
 
 # -- (a) concurrency ---------------------------------------------------------------------------
@@ -145,8 +155,8 @@ async def concurrency(base: str, url: str, streams: int, trials: int) -> dict[st
 
                 w1, _ = await timed(factory, 1)
                 wn, ok = await timed(factory, streams)
-                if ok != streams:
-                    raise RuntimeError(f"{via}: {streams - ok} streams came back empty")
+                if ok < streams:
+                    print(f"{via}: {streams - ok} of {streams} streams failed", file=sys.stderr)
                 rows[via].append(wn / w1)
                 rows[f"{via}_w1"].append(w1)
     return rows
@@ -177,11 +187,11 @@ async def cpu_per_token(base: str, url: str, pid: int, tokens: int, runs: int) -
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--streams", type=int, default=200)
-    ap.add_argument("--trials", type=int, default=5)
+    ap.add_argument("--trials", type=int, default=7)
     ap.add_argument("--slow-tokens", type=int, default=50)
     ap.add_argument("--delay", type=float, default=0.01)
     ap.add_argument("--tokens", type=int, default=20000)
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=7)
     args = ap.parse_args()
     with (
         emulator_process(
@@ -204,7 +214,11 @@ def main() -> None:
         key = "core" if via.startswith("core") else "gateway"
         trials = ", ".join(f"{r:.2f}" for r in conc[key])
         print(f"| {via} | {med(conc[key + '_w1']):.3f} | {trials} | {ratio:.2f} |")
-    print(f"gateway ratio / core ratio: {gw_ratio / core_ratio:.2f} (target <= 1.25)\n")
+    paired = [g / c for g, c in zip(conc["gateway"], conc["core"], strict=True)]
+    print(
+        f"gateway ratio / core ratio: {gw_ratio / core_ratio:.2f} (target <= 1.25); "
+        f"paired by trial: median {med(paired):.2f} ({', '.join(f'{x:.2f}' for x in paired)})\n"
+    )
 
     core_cpu, gw_cpu = med(cpu["core"]), med(cpu["gateway"])
     print(
@@ -215,9 +229,12 @@ def main() -> None:
     print("|---|---|---:|")
     print(f"| core client | {', '.join(f'{x:.2f}' for x in cpu['core'])} | {core_cpu:.2f} |")
     print(f"| gateway | {', '.join(f'{x:.2f}' for x in cpu['gateway'])} | {gw_cpu:.2f} |")
+    if FAILURES:
+        print(f"\nfailed streams: {len(FAILURES)}; first: {FAILURES[0]}")
+    paired_cpu = [g / c for g, c in zip(cpu["gateway"], cpu["core"], strict=True)]
     print(
-        f"gateway / core: {gw_cpu / core_cpu:.2f} (target <= 1.2); SSE content chunks per "
-        f"answer: {med(cpu['deltas']):.0f}"
+        f"gateway / core: {gw_cpu / core_cpu:.2f} (target <= 1.2); paired by run: median "
+        f"{med(paired_cpu):.2f}; SSE content chunks per answer: {med(cpu['deltas']):.0f}"
     )
 
 
