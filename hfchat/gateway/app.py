@@ -298,8 +298,10 @@ class _Reply:
         stop = StopCutter(self.turn.stops) if self.turn.stops else None
         hold = self.turn.json_mode  # a JSON answer is cleaned whole, then sent at once
         result: TurnResult | None = None
+        # the role chunk goes out with the first output, and the last text with the final
+        # chunks and [DONE]: fewer writes per stream
+        pending = w.chunk({"role": "assistant", "content": ""})
         try:
-            yield w.chunk({"role": "assistant", "content": ""})
             batch: list[Item] | None = first
             while batch is not None:
                 texts = [ev for ev in batch if type(ev) is str]
@@ -310,19 +312,24 @@ class _Reply:
                 if stop is not None and text:
                     text = stop.feed(text)
                 if text or reasoning:
-                    yield w.delta(text, "".join(reasoning))
+                    pending += w.delta(text, "".join(reasoning))
+                if result is not None:
+                    break
+                if pending:
+                    yield pending
+                    pending = b""
                 batch = await _next(batches)
         except HuggingChatError as exc:
             err = from_exception(exc)
-            yield sse.event(err.body(self.gw.secrets()))
+            yield pending + sse.event(err.body(self.gw.secrets()))
             return
         except GenerationStopped:
-            yield sse.event(_stopped().body())
+            yield pending + sse.event(_stopped().body())
             return
         finally:
             self.gen.request_stop()
         if result is None:  # pragma: no cover - a stream always ends with TurnEnd
-            yield sse.event(error_body("the answer ended early", "upstream_error"))
+            yield pending + sse.event(error_body("the answer ended early", "upstream_error"))
             return
         stopped = stop is not None and stop.done
         if hold and not result.tool_calls:
@@ -330,13 +337,16 @@ class _Reply:
         else:
             tail = stop.flush() if stop is not None else ""
         if tail:
-            yield w.delta(tail)
+            pending += w.delta(tail)
         if result.tool_calls:
-            yield w.chunk({"tool_calls": mapping.tool_call_dicts(result.tool_calls, True)})
-        yield w.chunk(
-            {}, mapping.finish_reason(result, stopped), hfchat=mapping.hfchat_field(result)
+            pending += w.chunk({"tool_calls": mapping.tool_call_dicts(result.tool_calls, True)})
+        yield (
+            pending
+            + w.chunk(
+                {}, mapping.finish_reason(result, stopped), hfchat=mapping.hfchat_field(result)
+            )
+            + sse.DONE
         )
-        yield sse.DONE
 
 
 _OUTPUT = (str, ReasoningDelta, TurnEnd)
