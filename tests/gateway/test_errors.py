@@ -236,3 +236,16 @@ def test_unknown_route_and_method_are_json(gw: RunningGateway) -> None:
     _assert_error(
         httpx.get(f"{gw.url}/chat/completions", headers=gw.headers), 405, "method_not_allowed"
     )
+
+
+def test_unreachable_upstream_is_502(huggingchat_emulator: FakeHuggingChat) -> None:
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    with run_gateway(huggingchat_emulator, base_url=dead, api_key=API_KEY) as g:
+        assert httpx.get(f"{g.origin}/health", timeout=30).status_code == 200
+        _assert_error(httpx.get(f"{g.url}/models", headers=g.headers, timeout=60), 502)
+        err = _assert_error(_post(g, {"model": "fake/echo", "messages": USER}), 502)
+        assert err["code"] == "upstream_unavailable"

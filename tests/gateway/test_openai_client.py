@@ -282,3 +282,22 @@ def test_web_sources_in_hfchat_field(gateway: RunningGateway) -> None:
     )
     sources = r.model_extra["hfchat"]["sources"]  # type: ignore[index]
     assert {"url": "https://example.com/a", "title": "Example A"} in sources
+
+
+def test_2024_server(huggingchat_emulator_2024: object) -> None:
+    from .conftest import run_gateway
+
+    with run_gateway(huggingchat_emulator_2024, api_key=API_KEY) as gw:  # type: ignore[arg-type]
+        client = _client(gw)
+        r = client.chat.completions.create(
+            model="fake/echo", messages=[{"role": "user", "content": "old server"}]
+        )
+        assert r.choices[0].message.content == "Echo: old server"
+        chunks = list(
+            client.chat.completions.create(
+                model="fake/reasoner",
+                messages=[{"role": "user", "content": "old stream"}],
+                stream=True,
+            )
+        )
+        assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Echo: old stream"
