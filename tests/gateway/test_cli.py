@@ -198,3 +198,17 @@ def test_client_disconnect_stops_the_generation(slow_emulator: FakeHuggingChat) 
         while len(gw.gateway.generations) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(gw.gateway.generations) == 0
+
+
+def test_command_refuses_public_host_without_key() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "HFCHAT_API_KEY"}
+    done = subprocess.run(
+        [sys.executable, "-m", "hfchat.cli", "serve", "--host", "0.0.0.0", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode != 0
+    assert "API key" in done.stderr
+    assert "http://" not in done.stdout  # no ready line: nothing was served
