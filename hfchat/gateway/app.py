@@ -8,6 +8,7 @@ server's stop-generating request for each) before the client is closed.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import logging
@@ -205,9 +206,12 @@ async def chat_completions(request: Request) -> Response:
         )
         gen = Generation(stream, gw.generations)
         batches = gen.batches()
+        # a caller that hangs up before the answer is complete stops the generation
+        watcher = asyncio.get_running_loop().create_task(_stop_on_disconnect(request, gen))
         try:
             first = await _until_output(batches)
         except BaseException:
+            watcher.cancel()
             gen.request_stop()
             raise
     except GatewayError as err:
@@ -220,12 +224,25 @@ async def chat_completions(request: Request) -> Response:
     created = int(time.time())
     reply = _Reply(gw, gen, turn, completion_id, created, req.model or model)
     if req.stream:
+        watcher.cancel()  # from here the streaming response watches the connection
         return StreamingResponse(
             reply.sse(first, batches),
             media_type="text/event-stream",
             headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
         )
-    return await reply.whole(first, batches)
+    try:
+        return await reply.whole(first, batches)
+    finally:
+        watcher.cancel()
+
+
+async def _stop_on_disconnect(request: Request, gen: Generation) -> None:
+    """Stop ``gen`` when the client disconnects (the request body was read already)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            gen.request_stop()
+            return
 
 
 def _stopped() -> GatewayError:

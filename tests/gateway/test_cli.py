@@ -212,3 +212,15 @@ def test_command_refuses_public_host_without_key() -> None:
     assert done.returncode != 0
     assert "API key" in done.stderr
     assert "http://" not in done.stdout  # no ready line: nothing was served
+
+
+def test_client_disconnect_stops_a_whole_completion(slow_emulator: FakeHuggingChat) -> None:
+    with run_gateway(slow_emulator) as gw:
+        body = {"model": "fake/slow", "messages": [{"role": "user", "content": "long"}]}
+        with pytest.raises(httpx.ReadTimeout):  # the caller gives up long before 3000 tokens
+            httpx.post(f"{gw.url}/chat/completions", json=body, timeout=httpx.Timeout(30, read=1))
+        assert _stop_requests(slow_emulator) == 1
+        deadline = time.monotonic() + 10
+        while len(gw.gateway.generations) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(gw.gateway.generations) == 0
