@@ -301,3 +301,17 @@ def test_2024_server(huggingchat_emulator_2024: object) -> None:
             )
         )
         assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Echo: old stream"
+
+
+def test_default_model_for_requests_naming_none(huggingchat_emulator: object) -> None:
+    import httpx
+
+    from .conftest import run_gateway
+
+    with run_gateway(huggingchat_emulator, model="fake/reasoner") as gw:  # type: ignore[arg-type]
+        body = {"model": "", "messages": [{"role": "user", "content": "which"}]}
+        r = httpx.post(f"{gw.url}/chat/completions", json=body, timeout=30).json()
+        assert r["hfchat"]["model"] == "fake/reasoner"
+        assert r["choices"][0]["message"]["reasoning_content"]
+        r = httpx.post(f"{gw.url}/chat/completions", json={**body, "model": "fake/echo"}).json()
+        assert r["hfchat"]["model"] == "fake/echo"  # a named model wins
