@@ -86,13 +86,36 @@ async def core_stream(client: Any, model: str, n: int) -> int:
     return got
 
 
-_POOL: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+class _SSEReader(asyncio.Protocol):
+    """The cheapest streamed-completion reader: counts content deltas as bytes arrive (no task
+    wake-up per chunk) and resolves ``done`` at the end of the chunked response."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.done: asyncio.Future[bool] | None = None
+        self.got = 0
+        self.tail = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.got += data.count(b'"content":"')
+        self.tail = (self.tail + data)[-400:]
+        if self.tail.endswith(b"\r\n0\r\n\r\n") and self.done and not self.done.done():
+            self.done.set_result(True)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.done is not None and not self.done.done():
+            self.done.set_result(False)
+
+
+_POOL: list[_SSEReader] = []
 
 
 async def gateway_stream(url: str, model: str, n: int) -> int:
-    """Read one streamed completion over a bare asyncio connection (the cheapest reader, so that
-    the figures are the gateway's; connections are kept alive and reused, as HTTP clients do);
-    the number of content deltas seen."""
+    """Read one streamed completion with :class:`_SSEReader` over a kept-alive connection (as
+    HTTP clients do), so that the figures are the gateway's; the number of content deltas."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     body = json.dumps(
@@ -102,29 +125,23 @@ async def gateway_stream(url: str, model: str, n: int) -> int:
         f"POST {parts.path}/chat/completions HTTP/1.1\r\nHost: {host}:{port}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
     ).encode()
-    reader, writer = _POOL.pop() if _POOL else await asyncio.open_connection(host, port)
-    complete = False
-    got = 0
-    last = b""
-    try:
-        writer.write(head + body)
-        while True:
-            chunk = await asyncio.wait_for(reader.read(1 << 16), 120)
-            if not chunk:
-                break
-            got += chunk.count(b'"content":"')
-            last = (last + chunk)[-400:]
-            if last.endswith(b"\r\n0\r\n\r\n"):  # the end of the chunked response
-                complete = True
-                break
-    finally:
-        if complete:
-            _POOL.append((reader, writer))
-        else:
-            writer.close()
-    if b"data: [DONE]" not in last:
-        raise RuntimeError(f"a gateway stream did not end with [DONE]: {last!r}")
-    return got
+    loop = asyncio.get_running_loop()
+    if _POOL:
+        reader = _POOL.pop()
+    else:
+        _, reader = await loop.create_connection(_SSEReader, host, port)
+    reader.done = loop.create_future()
+    reader.got, reader.tail = 0, b""
+    assert reader.transport is not None
+    reader.transport.write(head + body)
+    complete = await asyncio.wait_for(reader.done, 120)
+    if complete:
+        _POOL.append(reader)
+    else:
+        reader.transport.close()
+    if b"data: [DONE]" not in reader.tail:
+        raise RuntimeError(f"a gateway stream did not end with [DONE]: {reader.tail!r}")
+    return reader.got
 
 
 FAILURES: list[str] = []

@@ -205,11 +205,10 @@ async def chat_completions(request: Request) -> Response:
             web_search=turn.web_search,
         )
         gen = Generation(stream, gw.generations)
-        batches = gen.batches()
         # a caller that hangs up before the answer is complete stops the generation
         watcher = asyncio.get_running_loop().create_task(_stop_on_disconnect(request, gen))
         try:
-            first = await _until_output(batches)
+            first = await _until_output(gen)
         except BaseException:
             watcher.cancel()
             gen.request_stop()
@@ -226,12 +225,12 @@ async def chat_completions(request: Request) -> Response:
     if req.stream:
         watcher.cancel()  # from here the streaming response watches the connection
         return StreamingResponse(
-            reply.sse(first, batches),
+            reply.sse(first),
             media_type="text/event-stream",
             headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
         )
     try:
-        return await reply.whole(first, batches)
+        return await reply.whole(first)
     finally:
         watcher.cancel()
 
@@ -279,13 +278,13 @@ class _Reply:
             return StopCutter(self.turn.stops).cut(text)
         return text, False
 
-    async def whole(self, first: list[Item], batches: AsyncIterator[list[Item]]) -> Response:
+    async def whole(self, first: list[Item]) -> Response:
         result: TurnResult | None = None
         try:
             for ev in first:
                 if type(ev) is TurnEnd:
                     result = ev.result
-            async for batch in batches:
+            while (batch := await self.gen.take()) is not None:
                 for ev in batch:
                     if type(ev) is TurnEnd:
                         result = ev.result
@@ -308,9 +307,7 @@ class _Reply:
         )
         return JSONResponse(body)
 
-    async def sse(
-        self, first: list[Item], batches: AsyncIterator[list[Item]]
-    ) -> AsyncIterator[bytes]:
+    async def sse(self, first: list[Item]) -> AsyncIterator[bytes]:
         w = sse.ChunkWriter(self.id, self.created, self.model)
         stop = StopCutter(self.turn.stops) if self.turn.stops else None
         hold = self.turn.json_mode  # a JSON answer is cleaned whole, then sent at once
@@ -318,6 +315,7 @@ class _Reply:
         # the role chunk goes out with the first output, and the last text with the final
         # chunks and [DONE]: fewer writes per stream
         pending = w.chunk({"role": "assistant", "content": ""})
+        take = self.gen.take
         try:
             batch: list[Item] | None = first
             while batch is not None:
@@ -335,7 +333,7 @@ class _Reply:
                 if pending:
                     yield pending
                     pending = b""
-                batch = await _next(batches)
+                batch = await take()
         except HuggingChatError as exc:
             err = from_exception(exc)
             yield pending + sse.event(err.body(self.gw.secrets()))
@@ -369,22 +367,15 @@ class _Reply:
 _OUTPUT = (str, ReasoningDelta, TurnEnd)
 
 
-async def _until_output(batches: AsyncIterator[list[Item]]) -> list[Item]:
-    """The events up to the first batch with output: a failure before any output is answered
+async def _until_output(gen: Generation) -> list[Item]:
+    """The items up to the first batch with output: a failure before any output is answered
     with its own status instead of a 200 stream."""
     first: list[Item] = []
-    async for batch in batches:
+    while (batch := await gen.take()) is not None:
         first.extend(batch)
         if any(type(ev) in _OUTPUT for ev in batch):
             break
     return first
-
-
-async def _next(batches: AsyncIterator[list[Item]]) -> list[Item] | None:
-    try:
-        return await batches.__anext__()
-    except StopAsyncIteration:
-        return None
 
 
 # -- middleware --------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ class GenerationStopped(Exception):
 
 
 class Generation:
-    """Pumps one turn's events; iterate :meth:`batches` to read them."""
+    """Pumps one turn's events; call :meth:`take` to read them batch by batch."""
 
     __slots__ = ("_error", "_finished", "_items", "_stop", "_task", "_waiter", "registry")
 
@@ -70,26 +70,23 @@ class Generation:
             if self.registry is not None:
                 self.registry.discard(self)
 
-    async def batches(self) -> AsyncIterator[list[Item]]:
-        """Lists of items as they arrive (answer text as ``str``, other events as they are);
-        raises the stream's error after the last batch."""
+    async def take(self) -> list[Item] | None:
+        """The next batch (answer text as ``str``, other events as they are), waiting for it;
+        None after the last one, or the stream's error."""
         items = self._items
-        loop = asyncio.get_running_loop()
-        while True:
-            if not items and not self._finished:
-                waiter = self._waiter = loop.create_future()
-                try:
-                    await waiter
-                finally:
-                    self._waiter = None
-            if items:
-                batch = items[:]
-                items.clear()
-                yield batch
-            if self._finished and not items:
-                if self._error is not None:
-                    raise self._error
-                return
+        if not items and not self._finished:
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        if items:
+            batch = items[:]
+            items.clear()
+            return batch
+        if self._error is not None:
+            raise self._error
+        return None
 
     def _wake(self) -> None:
         waiter = self._waiter

@@ -9,6 +9,7 @@ as whole dicts.
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring  # the C escaper json.dumps uses
 from typing import Any
 
 __all__ = ["DONE", "ChunkWriter", "event"]
@@ -41,6 +42,16 @@ class ChunkWriter:
 
     def delta(self, content: str | None = None, reasoning: str | None = None) -> bytes:
         """A chunk carrying answer text and/or reasoning text."""
+        if content and not reasoning:  # the common case, without building a dict
+            return b"".join(
+                (
+                    self._prefix,
+                    b'{"content":',
+                    encode_basestring(content).encode(),
+                    b"}",
+                    self._suffix,
+                )
+            )
         d: dict[str, str] = {}
         if content:
             d["content"] = content

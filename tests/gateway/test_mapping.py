@@ -161,3 +161,11 @@ def test_error_mapping(exc: hf.HuggingChatError, status: int, code: str) -> None
 def test_sanitize_drops_markup_and_secrets() -> None:
     text = errors.sanitize("<html><b>oops</b> cookie=abcdef123 </html>", ["abcdef123"])
     assert "<" not in text and "abcdef123" not in text and "oops" in text
+
+
+@pytest.mark.parametrize(
+    "text", ["plain", 'quote " back \\ slash', "new\nline\ttab", "é ✓ \u2028 \x00"]
+)
+def test_content_delta_escapes_like_json(text: str) -> None:
+    raw = sse.ChunkWriter("cid", 5, "m").delta(text)
+    assert json.loads(raw[6:])["choices"][0]["delta"] == {"content": text}
