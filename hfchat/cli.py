@@ -26,6 +26,7 @@ from . import __version__, errors
 from .client import HuggingChatClient
 from .conversations import ChatMessage
 from .events import ReasoningDelta, TextDelta, TurnEnd, TurnResult
+from .gateway.cli import add_parser as _add_serve_parser
 
 __all__ = ["main"]
 
@@ -573,6 +574,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("whoami", help="who the session belongs to", epilog=EXIT_CODES).set_defaults(
         fn=_cmd_whoami
     )
+    _add_serve_parser(sub)
     return p
 
 
