@@ -574,7 +574,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("whoami", help="who the session belongs to", epilog=EXIT_CODES).set_defaults(
         fn=_cmd_whoami
     )
-    _add_serve_parser(sub)
+    serve = _add_serve_parser(sub)
+    serve.epilog, serve.formatter_class = EXIT_CODES, fmt
     return p
 
 

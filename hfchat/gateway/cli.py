@@ -42,7 +42,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="chat-ui base URL (env HUGGINGCHAT_BASE_URL)",
     )
     p.add_argument("--model", "-m", default=None, help="model for requests that name none")
-    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="request log level (default info; the log never holds a key or cookie)",
+    )
     p.set_defaults(fn=serve)
     return p
 

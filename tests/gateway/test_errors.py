@@ -205,7 +205,10 @@ def test_unusable_messages_are_400(gw: RunningGateway, messages: list[Any]) -> N
 
 
 def test_image_for_text_only_model_is_400(gw: RunningGateway) -> None:
-    content = [{"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]
+    content = [
+        {"type": "text", "text": "what is in this picture?"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+    ]
     err = _assert_error(
         _post(gw, {"model": "fake/reasoner", "messages": [{"role": "user", "content": content}]}),
         400,
