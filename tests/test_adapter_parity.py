@@ -73,3 +73,29 @@ def test_copies_and_pickles_carry_no_clients(
         clone.close()
     assert _ask(llm) == "Echo: hi"  # the original keeps its own
     llm.close()
+
+
+def test_history_tool_arguments_parsed_by_the_core_in_both() -> None:
+    """Broken JSON arguments in a history are repaired alike by both adapters (the core's
+    ``parse_arguments``), not dropped."""
+    from langchain_core.messages import AIMessage
+    from llama_index.core.base.llms.types import ToolCallBlock
+
+    from langchain_hfchat._messages import to_core_messages as lc_history
+    from llama_index_hfchat._messages import to_core_messages as li_history
+
+    li_call = ChatMessage(
+        role="assistant",
+        blocks=[ToolCallBlock(tool_call_id="c1", tool_name="w", tool_kwargs='{"city": "Paris",}')],
+    )
+    openai_shaped = ChatMessage(
+        role="assistant",
+        content="",
+        additional_kwargs={
+            "tool_calls": [{"id": "c2", "function": {"name": "w", "arguments": "{'city': 'Rome'"}}]
+        },
+    )
+    lc_call = AIMessage("", tool_calls=[{"name": "w", "args": {"city": "Oslo"}, "id": "c3"}])
+    got = [c.arguments for m in li_history([li_call, openai_shaped]) for c in m.tool_calls]
+    got += [c.arguments for m in lc_history([lc_call]) for c in m.tool_calls]
+    assert got == [{"city": "Paris"}, {"city": "Rome"}, {"city": "Oslo"}]
