@@ -90,3 +90,34 @@ def test_interrupt_raised_inside_the_read_stops(
                 for _ in c.stream_chat("one two three four five"):
                     pass
         _one_stop_for_the_send(fake)
+
+
+def test_interactive_double_ctrl_c_still_stops_the_server() -> None:
+    """The CLI's second Ctrl-C interrupts at once (a ``KeyboardInterrupt`` inside the read):
+    the same abandonment path still tells the server to stop generating."""
+    import time
+
+    import pexpect
+
+    from .test_cli import _spawn
+
+    with FakeHuggingChat(slow_tokens=400, slow_delay=0.05) as fake:
+        child = _spawn("--base-url", fake.base_url, "chat", "-m", "fake/slow")
+        try:
+            child.expect_exact(">>> ")
+            child.sendline("go")
+            child.expect_exact("tok3 ")
+            child.sendintr()
+            child.sendintr()  # twice, before the first is noticed
+            child.expect([r">>> ", pexpect.EOF])
+            if child.isalive():
+                child.sendline("/exit")
+                child.expect(pexpect.EOF)
+        finally:
+            child.close()
+        assert "Traceback" not in (child.before or "")
+        assert "tok399" not in (child.before or "")
+        deadline = time.monotonic() + 10  # bounded wait for the server to log the request
+        while not any(r.route == "stop" for r in fake.requests) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [r.route for r in fake.requests].count("stop") == 1
