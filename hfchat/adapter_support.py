@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from .errors import ConfigurationError
+
 if TYPE_CHECKING:
     from .client import AsyncHuggingChatClient, HuggingChatClient
 
@@ -36,6 +38,7 @@ __all__ = [
     "UNSUPPORTED_PARAMS",
     "LazyClients",
     "approximate_token_ids",
+    "check_client_kwargs",
     "client_options",
     "redact_url",
     "route_deprecated",
@@ -153,6 +156,21 @@ def route_deprecated(
         for name, value in legacy.items():
             merged.setdefault(name, value)
     return merged
+
+
+def check_client_kwargs(client_kwargs: Mapping[str, Any]) -> None:
+    """Validate an adapter's ``client_kwargs`` at its construction, without I/O and without
+    reading the environment: an unknown option or a bad value (``max_connections=0``,
+    ``conversation_cache_size=-1``, ...) raises :class:`~hfchat.errors.ConfigurationError`
+    now, not at the first call."""
+    from .config import ClientConfig
+
+    if not isinstance(client_kwargs, Mapping):
+        raise ConfigurationError("client_kwargs must be a dict of HuggingChatClient options")
+    options = {k: v for k, v in client_kwargs.items() if k != "hf_chat_cookie"}
+    # a neutral base (no environment read); the options given change it, and are validated
+    options.setdefault("config", ClientConfig(base_url="http://127.0.0.1"))
+    ClientConfig.from_options(**options)
 
 
 def client_options(fields: Mapping[str, Any], client_kwargs: Mapping[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import aclosing, closing
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
@@ -30,6 +30,7 @@ from hfchat.adapter_support import (
     UNSUPPORTED_PARAMS,
     LazyClients,
     approximate_token_ids,
+    check_client_kwargs,
     client_options,
     redact_url,
     route_deprecated,
@@ -213,6 +214,14 @@ class ChatHuggingChat(BaseChatModel):
         """Warn once if parameters HuggingChat ignores were set."""
         super().model_post_init(context)
         self._warn_unsupported({})
+
+    if not TYPE_CHECKING:  # type checkers keep pydantic's keyword signature
+
+        def __init__(self, **kwargs: Any) -> None:
+            """The fields above as keywords; ``client_kwargs`` are validated now (no I/O): a
+            bad or unknown option is a :class:`~hfchat.errors.ConfigurationError` here."""
+            super().__init__(**kwargs)
+            check_client_kwargs(self.client_kwargs)
 
     def _warn_unsupported(self, call_kwargs: dict[str, Any]) -> None:
         if self._warned_unsupported:

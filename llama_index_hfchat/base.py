@@ -38,6 +38,7 @@ from hfchat.adapter_support import (
     UNSUPPORTED_PARAMS,
     LazyClients,
     approximate_token_ids,
+    check_client_kwargs,
     client_options,
     redact_url,
     route_deprecated,
@@ -217,6 +218,7 @@ class HuggingChatLLM(FunctionCallingLLM):
         legacy = {n: kwargs.pop(n) for n in CLIENT_KWARGS_ONLY if n in kwargs}
         if legacy:
             client_kwargs = route_deprecated("HuggingChatLLM", legacy, client_kwargs)
+        check_client_kwargs(client_kwargs or {})
         extra = dict(model_kwargs or {})
         known = set(type(self).model_fields)
         for name in list(kwargs):

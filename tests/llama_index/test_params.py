@@ -85,15 +85,17 @@ def test_same_first_class_fields_as_langchain(monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.mark.parametrize(
-    "name,value",
+    ("name", "value", "other"),
     [
-        ("impersonate", "chrome120"),
-        ("max_connections", 7),
-        ("max_retry_wait", 5.0),
-        ("conversation_cache_size", 9),
+        ("impersonate", "chrome120", "chrome"),
+        ("max_connections", 7, 8),
+        ("max_retry_wait", 5.0, 6.0),
+        ("conversation_cache_size", 9, 10),
     ],
 )
-def test_old_client_keywords_still_work_through_client_kwargs(name: str, value: Any) -> None:
+def test_old_client_keywords_still_work_through_client_kwargs(
+    name: str, value: Any, other: Any
+) -> None:
     for cls in (HuggingChatLLM, ChatHuggingChat):
         with pytest.warns(DeprecationWarning, match=f"{name}=...\\) is deprecated"):
             llm = cls(base_url="http://127.0.0.1:9", **{name: value})
@@ -104,8 +106,8 @@ def test_old_client_keywords_still_work_through_client_kwargs(name: str, value: 
         llm.close()
     # an explicit client_kwargs entry wins over the old keyword
     with pytest.warns(DeprecationWarning):
-        llm = HuggingChatLLM(**{name: value, "client_kwargs": {name: "kept"}})
-    assert llm.client_kwargs == {name: "kept"}
+        llm = HuggingChatLLM(**{name: value, "client_kwargs": {name: other}})
+    assert llm.client_kwargs == {name: other}
 
 
 def test_unsupported_parameters_warn_once() -> None:
@@ -167,3 +169,26 @@ def test_the_warning_points_at_the_callers_line() -> None:
     with pytest.warns(UserWarning, match="does not let clients set seed") as record:
         HuggingChatLLM(seed=7)
     assert record[0].filename == __file__
+
+
+@pytest.mark.parametrize(
+    "client_kwargs",
+    [
+        {"max_connections": 0},
+        {"max_connections": -1},
+        {"conversation_cache_size": -1},
+        {"max_retry_wait": -1},
+        {"impersonate": ""},
+        {"max_conections": 8},  # a typo never vanishes
+    ],
+)
+def test_bad_client_kwargs_fail_at_construction_in_both(client_kwargs: dict[str, Any]) -> None:
+    from hfchat.errors import ConfigurationError
+
+    for cls in (HuggingChatLLM, ChatHuggingChat):
+        with pytest.raises(ConfigurationError):
+            cls(base_url="http://127.0.0.1:9", client_kwargs=client_kwargs)
+    name, value = next(iter(client_kwargs.items()))
+    if name != "max_conections":  # the old keywords are validated the same way
+        with pytest.raises(ConfigurationError), pytest.warns(DeprecationWarning):
+            HuggingChatLLM(**{name: value})
