@@ -30,3 +30,18 @@ def test_readme_defaults_are_the_codes() -> None:
     assert _number(r"([\d,]+) s read") == config.timeout.read
     assert _number(r"a turn \(or folded history\) of ([\d,]+) characters") == LONG_INPUT
     assert _number(r"`finished` status, or (\d+) s later") == AFTER_FINAL_GRACE
+
+
+def test_readme_install_lines_name_real_extras_and_version() -> None:
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text("utf-8")
+    block = pyproject.split("[project.optional-dependencies]", 1)[1].split("\n[", 1)[0]
+    extras = set(re.findall(r"^([a-z][a-z-]*) = \[", block, flags=re.M))
+    version = re.search(r'^version = "([^"]+)"', pyproject, flags=re.M)
+    assert version and extras
+    install = README.split("## Install", 1)[1].split("\n## Set up", 1)[0]
+    named = set()
+    for group in re.findall(r'\[([a-z,-]+)\]"', install):
+        named.update(group.split(","))
+    assert named and named <= extras, named - extras
+    assert f"hfchat-{version.group(1)}-py3-none-any.whl" in install
+    assert 'pip install -e ".[dev]"' in README  # the development set-up line
