@@ -39,6 +39,7 @@ __all__ = [
     "LazyClients",
     "approximate_token_ids",
     "check_client_kwargs",
+    "client_kwargs_option",
     "client_options",
     "redact_url",
     "route_deprecated",
@@ -171,6 +172,22 @@ def check_client_kwargs(client_kwargs: Mapping[str, Any]) -> None:
     # a neutral base (no environment read); the options given change it, and are validated
     options.setdefault("config", ClientConfig(base_url="http://127.0.0.1"))
     ClientConfig.from_options(**options)
+
+
+def client_kwargs_option(owner: str, client_kwargs: Mapping[str, Any], name: str) -> Any:
+    """The value of ``name`` (one of :data:`CLIENT_KWARGS_ONLY`) an adapter's clients get:
+    from ``client_kwargs``, else the configuration's default. For the deprecated attributes of
+    the same names (one ``DeprecationWarning``)."""
+    from .config import ClientConfig
+
+    warnings.warn(
+        f"{owner}.{name} is deprecated: read client_kwargs (or the client's configuration).",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    if name in client_kwargs:
+        return client_kwargs[name]
+    return getattr(ClientConfig(base_url="http://127.0.0.1"), name)
 
 
 def client_options(fields: Mapping[str, Any], client_kwargs: Mapping[str, Any]) -> dict[str, Any]:

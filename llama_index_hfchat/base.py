@@ -39,6 +39,7 @@ from hfchat.adapter_support import (
     LazyClients,
     approximate_token_ids,
     check_client_kwargs,
+    client_kwargs_option,
     client_options,
     redact_url,
     route_deprecated,
@@ -268,6 +269,29 @@ class HuggingChatLLM(FunctionCallingLLM):
         if names:
             self._warned_unsupported = True
             warn_unsupported(names)
+
+    # -- deprecated attributes (these options moved to client_kwargs, as in ChatHuggingChat) ----
+    @property
+    def impersonate(self) -> str:
+        """Deprecated: ``client_kwargs["impersonate"]`` (default ``"chrome"``)."""
+        return client_kwargs_option("HuggingChatLLM", self.client_kwargs, "impersonate")  # type: ignore[no-any-return]
+
+    @property
+    def max_connections(self) -> int:
+        """Deprecated: ``client_kwargs["max_connections"]``."""
+        return client_kwargs_option("HuggingChatLLM", self.client_kwargs, "max_connections")  # type: ignore[no-any-return]
+
+    @property
+    def max_retry_wait(self) -> float:
+        """Deprecated: ``client_kwargs["max_retry_wait"]``."""
+        return client_kwargs_option("HuggingChatLLM", self.client_kwargs, "max_retry_wait")  # type: ignore[no-any-return]
+
+    @property
+    def conversation_cache_size(self) -> int:
+        """Deprecated: ``client_kwargs["conversation_cache_size"]``."""
+        return client_kwargs_option(  # type: ignore[no-any-return]
+            "HuggingChatLLM", self.client_kwargs, "conversation_cache_size"
+        )
 
     def get_num_tokens(self, text: str) -> int:
         """An approximate token count, offline (see :mod:`hfchat.adapter_support`)."""

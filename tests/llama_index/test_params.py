@@ -104,6 +104,19 @@ def test_old_client_keywords_still_work_through_client_kwargs(
         config = llm.client._core.config
         assert getattr(config, name) == value, cls
         llm.close()
+    # reading the old attribute still works (with a warning): what the clients get
+    with pytest.warns(DeprecationWarning):
+        old = HuggingChatLLM(**{name: value})
+    with pytest.warns(DeprecationWarning, match=f"HuggingChatLLM.{name} is deprecated"):
+        assert getattr(old, name) == value
+    defaults = {
+        "impersonate": "chrome",
+        "max_connections": 256,
+        "max_retry_wait": 30.0,
+        "conversation_cache_size": 512,
+    }
+    with pytest.warns(DeprecationWarning):
+        assert getattr(HuggingChatLLM(), name) == defaults[name]  # the core's default
     # an explicit client_kwargs entry wins over the old keyword
     with pytest.warns(DeprecationWarning):
         llm = HuggingChatLLM(**{name: value, "client_kwargs": {name: other}})
