@@ -79,8 +79,9 @@ class ChatHuggingChat(BaseChatModel):
             server decides them per model): a warning once per instance, and they are not
             reported to tracing as applied. An unknown keyword (``temprature=0.5``) warns and
             lands in ``model_kwargs``, as with ``ChatOpenAI``.
-        resolve_message_ids: fill ``response_metadata["message_id"]`` (one extra read per
-            answer; the answer stream carries no ids, so it is None otherwise).
+        resolve_message_ids: 2024 servers only: read the conversation after each answer so
+            that ``response_metadata["message_id"]`` is set (2026 servers always fill it from
+            a read beside the answer stream, at no extra wait).
         cleanup_on_close: delete the conversations this model created on :meth:`close`.
         client_kwargs: further :class:`hfchat.HuggingChatClient` options (``impersonate``,
             ``max_connections``, ``max_retry_wait``, ``conversation_cache_size``, ...); the
@@ -161,8 +162,9 @@ class ChatHuggingChat(BaseChatModel):
     conversation_id: str | None = None
     """Send every call into this existing server conversation."""
     resolve_message_ids: bool = False
-    """Read the conversation once after each answer so that ``response_metadata["message_id"]``
-    is set (the answer stream carries no ids; otherwise it is None)."""
+    """2024 servers: read the conversation once after each answer so that
+    ``response_metadata["message_id"]`` is set. 2026 servers always fill it (a read beside the
+    answer stream)."""
     cleanup_on_close: bool = False
     """Delete the conversations created by this model when it is closed."""
     allow_insecure_http: bool = False

@@ -151,7 +151,10 @@ class HuggingChatLLM(FunctionCallingLLM):
     )
     resolve_message_ids: bool = Field(
         default=False,
-        description="Read the conversation after each turn so additional_kwargs has message_id.",
+        description=(
+            "2024 servers: read the conversation after each turn so additional_kwargs has "
+            "message_id (2026 servers always fill it from a read beside the stream)."
+        ),
     )
     conversation_id: str | None = Field(
         default=None, description="Send every call into this existing server conversation."
