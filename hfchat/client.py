@@ -39,7 +39,7 @@ a :class:`~hfchat.config.Limits`):
     is set (the answer stream carries no ids). 2026 servers always fill it from a read that runs
     beside the answer stream.
 ``turn_timeout``
-    overall deadline of one turn in seconds (default 900; None: none); keep-alive lines do not
+    overall deadline of one turn in seconds (default 600; None: none); keep-alive lines do not
     extend it.
 ``cleanup_on_close``
     delete the conversations this client created when it is closed.

@@ -30,7 +30,7 @@ import hfchat
 from hfchat.errors import ConfigurationError
 from hfchat.events import ReasoningDelta, TextDelta, ToolActivity, TurnResult
 from hfchat.files import file_from_base64, file_from_data_url
-from hfchat.tools import ToolCall
+from hfchat.tools import ToolCall, parse_arguments
 
 __all__ = [
     "PROVIDER",
@@ -115,7 +115,11 @@ def to_core_messages(messages: Sequence[BaseMessage]) -> list[hfchat.ChatMessage
             calls = []
             for tc in m.tool_calls:
                 call_id = tc.get("id") or ""
-                calls.append(ToolCall(name=tc["name"], arguments=dict(tc["args"]), id=call_id))
+                calls.append(
+                    ToolCall(
+                        name=tc["name"], arguments=parse_arguments(tc["args"]) or {}, id=call_id
+                    )
+                )
                 if call_id:
                     tool_names[call_id] = tc["name"]
             out.append(hfchat.ChatMessage("assistant", m.text, tool_calls=calls))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import aclosing, closing
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
@@ -27,9 +26,14 @@ from pydantic import (
 
 import hfchat
 from hfchat.adapter_support import (
+    CLIENT_KWARGS_ONLY,
     UNSUPPORTED_PARAMS,
+    LazyClients,
     approximate_token_ids,
+    check_client_kwargs,
+    client_options,
     redact_url,
+    route_deprecated,
     warn_unsupported,
 )
 from hfchat.events import TurnEnd
@@ -49,7 +53,6 @@ from ._tools import (
 __all__ = ["ChatHuggingChat"]
 
 _blocks.register()
-_CLIENT_LOCK = threading.Lock()
 
 
 class ChatHuggingChat(BaseChatModel):
@@ -76,11 +79,14 @@ class ChatHuggingChat(BaseChatModel):
             server decides them per model): a warning once per instance, and they are not
             reported to tracing as applied. An unknown keyword (``temprature=0.5``) warns and
             lands in ``model_kwargs``, as with ``ChatOpenAI``.
-        resolve_message_ids: fill ``response_metadata["message_id"]`` (one extra read per
-            answer; the answer stream carries no ids, so it is None otherwise).
+        resolve_message_ids: 2024 servers only: read the conversation after each answer so
+            that ``response_metadata["message_id"]`` is set (2026 servers always fill it from
+            a read beside the answer stream, at no extra wait).
         cleanup_on_close: delete the conversations this model created on :meth:`close`.
         client_kwargs: further :class:`hfchat.HuggingChatClient` options (``impersonate``,
-            ``max_connections``, ``max_retry_wait``, ``conversation_cache_size``).
+            ``max_connections``, ``max_retry_wait``, ``conversation_cache_size``, ...); the
+            same in ``HuggingChatLLM``. Those four as keywords of their own still work, with
+            a ``DeprecationWarning``, and land here.
 
     Token counts (``get_num_tokens``, ``trim_messages(token_counter=llm)``) are approximate and
     offline: no tokenizer download, no request (see :mod:`hfchat.adapter_support`).
@@ -126,7 +132,7 @@ class ChatHuggingChat(BaseChatModel):
     an anonymous session."""
     timeout: float | tuple[float, float] | None = None
     """Seconds, or ``(connect, read)``; read is also the idle limit within a stream."""
-    max_retries: int = 2
+    max_retries: int = Field(default=2, ge=0)
     """Retries of failed requests before any output."""
     proxy: str | None = Field(default=None, repr=False, exclude=True)
     """Proxy URL; None: env ``HUGGINGCHAT_PROXY``."""
@@ -156,8 +162,9 @@ class ChatHuggingChat(BaseChatModel):
     conversation_id: str | None = None
     """Send every call into this existing server conversation."""
     resolve_message_ids: bool = False
-    """Read the conversation once after each answer so that ``response_metadata["message_id"]``
-    is set (the answer stream carries no ids; otherwise it is None)."""
+    """2024 servers: read the conversation once after each answer so that
+    ``response_metadata["message_id"]`` is set. 2026 servers always fill it (a read beside the
+    answer stream)."""
     cleanup_on_close: bool = False
     """Delete the conversations created by this model when it is closed."""
     allow_insecure_http: bool = False
@@ -170,18 +177,24 @@ class ChatHuggingChat(BaseChatModel):
 
     model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
 
-    _clients: tuple[hfchat.HuggingChatClient, hfchat.AsyncHuggingChatClient] | None = PrivateAttr(
-        default=None
-    )
+    _lazy: LazyClients = PrivateAttr(default_factory=LazyClients)
     _warned_unsupported: bool = PrivateAttr(default=False)
 
     @model_validator(mode="before")
     @classmethod
     def _collect_extra_kwargs(cls, values: Any) -> Any:
-        """Unknown keywords go to ``model_kwargs`` with a warning (what ``ChatOpenAI`` does)."""
+        """Client options given as keywords of their own go to ``client_kwargs`` (with a
+        ``DeprecationWarning``, as in ``HuggingChatLLM``); other unknown keywords go to
+        ``model_kwargs`` with a warning (what ``ChatOpenAI`` does)."""
         if not isinstance(values, dict):
             return values
-        return _build_model_kwargs(dict(values), get_pydantic_field_names(cls))
+        values = dict(values)
+        legacy = {n: values.pop(n) for n in CLIENT_KWARGS_ONLY if n in values}
+        if legacy:
+            values["client_kwargs"] = route_deprecated(
+                "ChatHuggingChat", legacy, values.get("client_kwargs")
+            )
+        return _build_model_kwargs(values, get_pydantic_field_names(cls))
 
     @field_serializer("base_url")
     def _masked_base_url(self, value: str | None) -> str | None:
@@ -203,6 +216,14 @@ class ChatHuggingChat(BaseChatModel):
         """Warn once if parameters HuggingChat ignores were set."""
         super().model_post_init(context)
         self._warn_unsupported({})
+
+    if not TYPE_CHECKING:  # type checkers keep pydantic's keyword signature
+
+        def __init__(self, **kwargs: Any) -> None:
+            """The fields above as keywords; ``client_kwargs`` are validated now (no I/O): a
+            bad or unknown option is a :class:`~hfchat.errors.ConfigurationError` here."""
+            super().__init__(**kwargs)
+            check_client_kwargs(self.client_kwargs)
 
     def _warn_unsupported(self, call_kwargs: dict[str, Any]) -> None:
         if self._warned_unsupported:
@@ -261,30 +282,24 @@ class ChatHuggingChat(BaseChatModel):
         return approximate_token_ids(text)
 
     # -- clients (created on first use; never in __init__) -----------------------------------------
+    def _client_options(self) -> dict[str, Any]:
+        cookie = self.hf_chat_cookie
+        fields: dict[str, Any] = {
+            "base_url": self.base_url,
+            "hf_chat_cookie": cookie.get_secret_value() if cookie else None,
+            "model": self.model_name,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "proxy": self.proxy,
+            "web_search": self.web_search,
+            "allow_insecure_http": self.allow_insecure_http,
+            "resolve_message_ids": self.resolve_message_ids,
+            "cleanup_on_close": self.cleanup_on_close,
+        }
+        return client_options(fields, self.client_kwargs)
+
     def _pair(self) -> tuple[hfchat.HuggingChatClient, hfchat.AsyncHuggingChatClient]:
-        pair = self._clients
-        if pair is None:
-            with _CLIENT_LOCK:
-                pair = self._clients
-                if pair is None:
-                    cookie = self.hf_chat_cookie
-                    options: dict[str, Any] = {
-                        "base_url": self.base_url,
-                        "hf_chat_cookie": cookie.get_secret_value() if cookie else None,
-                        "model": self.model_name,
-                        "timeout": self.timeout,
-                        "max_retries": self.max_retries,
-                        "proxy": self.proxy,
-                        "web_search": self.web_search,
-                        "allow_insecure_http": self.allow_insecure_http,
-                        "resolve_message_ids": self.resolve_message_ids,
-                        "cleanup_on_close": self.cleanup_on_close,
-                    }
-                    # client_kwargs come last: they may refine any of the above (as in
-                    # HuggingChatLLM), never collide with it
-                    pair = hfchat.client_pair(**{**options, **self.client_kwargs})
-                    self._clients = pair
-        return pair
+        return self._lazy.get(self._client_options)
 
     @property
     def client(self) -> hfchat.HuggingChatClient:
@@ -299,26 +314,26 @@ class ChatHuggingChat(BaseChatModel):
     @property
     def created_conversations(self) -> list[str]:
         """Ids of the server conversations this model created (and has not deleted)."""
-        return self.client.created_conversations if self._clients else []
+        return self.client.created_conversations if self._lazy.created else []
 
     def delete_created_conversations(self) -> int:
         """Delete every conversation this model created; the number deleted."""
-        return self.client.delete_created_conversations() if self._clients else 0
+        return self.client.delete_created_conversations() if self._lazy.created else 0
 
     async def adelete_created_conversations(self) -> int:
         """Async :meth:`delete_created_conversations`."""
-        return await self.async_client.delete_created_conversations() if self._clients else 0
+        if not self._lazy.created:
+            return 0
+        return await self.async_client.delete_created_conversations()
 
     def close(self) -> None:
-        """Close connections (deleting created conversations if ``cleanup_on_close``)."""
-        if self._clients:
-            self._clients[0].close()
+        """Close connections (deleting created conversations if ``cleanup_on_close``); the
+        next call opens new ones."""
+        self._lazy.close()
 
     async def aclose(self) -> None:
         """Async :meth:`close` (also closes the async connections)."""
-        if self._clients:
-            await self._clients[1].aclose()
-            self._clients[0].close()
+        await self._lazy.aclose()
 
     def __enter__(self) -> ChatHuggingChat:
         return self

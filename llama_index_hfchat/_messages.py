@@ -16,7 +16,6 @@ Only HuggingChat traffic leaves the process: binary blocks given as an http(s) U
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,7 +33,7 @@ from llama_index.core.base.llms.types import (
 import hfchat
 from hfchat.errors import ConfigurationError
 from hfchat.files import file_from_bytes, file_from_data_url
-from hfchat.tools import ToolCall
+from hfchat.tools import ToolCall, parse_arguments
 
 __all__ = ["to_core_messages", "tool_call_from_openai"]
 
@@ -50,18 +49,6 @@ _ROLES: dict[str, str] = {
 }
 
 
-def _arguments(raw: Any) -> dict[str, Any]:
-    if isinstance(raw, dict):
-        return raw
-    if isinstance(raw, str) and raw.strip():
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            return {}
-        return value if isinstance(value, dict) else {}
-    return {}
-
-
 def tool_call_from_openai(item: Any) -> ToolCall | None:
     """A tool call from an OpenAI-shaped dict (or object): ``{"id", "function": {...}}``."""
     get = item.get if isinstance(item, dict) else lambda k, d=None: getattr(item, k, d)
@@ -70,7 +57,7 @@ def tool_call_from_openai(item: Any) -> ToolCall | None:
     name = fget("name")
     if not isinstance(name, str) or not name:
         return None
-    args = _arguments(fget("arguments", fget("args", {})))
+    args = parse_arguments(fget("arguments", fget("args", {}))) or {}
     call_id = get("id") or get("tool_call_id")
     return ToolCall(name, args, call_id) if call_id else ToolCall(name, args)
 
@@ -116,9 +103,9 @@ def _name(path: Any, default: str) -> str | None:
 
 def _tool_calls(message: ChatMessage) -> list[ToolCall]:
     calls = [
-        ToolCall(b.tool_name, _arguments(b.tool_kwargs), b.tool_call_id)
+        ToolCall(b.tool_name, parse_arguments(b.tool_kwargs) or {}, b.tool_call_id)
         if b.tool_call_id
-        else ToolCall(b.tool_name, _arguments(b.tool_kwargs))
+        else ToolCall(b.tool_name, parse_arguments(b.tool_kwargs) or {})
         for b in message.blocks
         if isinstance(b, ToolCallBlock)
     ]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import threading
 import warnings
-from collections.abc import AsyncGenerator, Generator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Generator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from llama_index.core.base.llms.generic_utils import (
@@ -33,13 +31,18 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import PydanticProgramMode
 from pydantic import BaseModel
-from typing_extensions import Self
 
 import hfchat
 from hfchat.adapter_support import (
+    CLIENT_KWARGS_ONLY,
     UNSUPPORTED_PARAMS,
+    LazyClients,
     approximate_token_ids,
+    check_client_kwargs,
+    client_kwargs_option,
+    client_options,
     redact_url,
+    route_deprecated,
     warn_unsupported,
 )
 
@@ -61,7 +64,6 @@ DEFAULT_CONTEXT_WINDOW = 32768
 DEFAULT_NUM_OUTPUT = 4096
 COOKIE_ENV = "HUGGINGCHAT_COOKIE"
 BASE_URL_ENV = "HUGGINGCHAT_BASE_URL"
-_CLIENTS_LOCK = threading.RLock()  # guards lazy client creation (module-wide: keeps LLMs picklable)
 
 
 def _cookie_from_env() -> SecretStr | None:
@@ -90,7 +92,10 @@ class HuggingChatLLM(FunctionCallingLLM):
     ``top_p``, ``top_k``, ``seed``, ``frequency_penalty``, ``presence_penalty``,
     ``model_kwargs``) are accepted and warned about once; an unknown keyword warns and lands in
     ``model_kwargs`` (it never vanishes). ``api_key`` is an alias of ``hf_chat_cookie`` and
-    ``model_name`` of ``model``, as in ``ChatHuggingChat``.
+    ``model_name`` of ``model``, as in ``ChatHuggingChat``. Both adapters have the same
+    first-class fields; other client options (``impersonate``, ``max_connections``,
+    ``max_retry_wait``, ``conversation_cache_size``, ...) go through ``client_kwargs`` (as
+    keywords of their own they still work, with a ``DeprecationWarning``).
 
     Examples:
         ```python
@@ -138,23 +143,18 @@ class HuggingChatLLM(FunctionCallingLLM):
         description="Proxy URL; env HUGGINGCHAT_PROXY.",
     )
     web_search: bool = Field(default=False, description="Turn the server's web search on.")
-    impersonate: str = Field(default="chrome", description="curl_cffi browser fingerprint.")
     allow_insecure_http: bool = Field(
         default=False, description="Allow the session cookie over plain http to other hosts."
-    )
-    max_connections: int = Field(default=256, gt=0, description="Async connection limit.")
-    max_retry_wait: float = Field(
-        default=30.0, ge=0, description="Longest Retry-After (s) honoured before giving up."
-    )
-    conversation_cache_size: int = Field(
-        default=512, gt=0, description="Known conversation nodes kept for continuing."
     )
     cleanup_on_close: bool = Field(
         default=False, description="Delete the conversations this LLM created on close()."
     )
     resolve_message_ids: bool = Field(
         default=False,
-        description="Read the conversation after each turn so additional_kwargs has message_id.",
+        description=(
+            "2024 servers: read the conversation after each turn so additional_kwargs has "
+            "message_id (2026 servers always fill it from a read beside the stream)."
+        ),
     )
     conversation_id: str | None = Field(
         default=None, description="Send every call into this existing server conversation."
@@ -188,8 +188,7 @@ class HuggingChatLLM(FunctionCallingLLM):
         ),
     )
 
-    _client: hfchat.HuggingChatClient | None = PrivateAttr(default=None)
-    _aclient: hfchat.AsyncHuggingChatClient | None = PrivateAttr(default=None)
+    _lazy: LazyClients = PrivateAttr(default_factory=LazyClients)
     _warned_unsupported: bool = PrivateAttr(default=False)
 
     def __init__(
@@ -202,11 +201,7 @@ class HuggingChatLLM(FunctionCallingLLM):
         max_retries: int = 2,
         proxy: str | None = None,
         web_search: bool = False,
-        impersonate: str = "chrome",
         allow_insecure_http: bool = False,
-        max_connections: int = 256,
-        max_retry_wait: float = 30.0,
-        conversation_cache_size: int = 512,
         cleanup_on_close: bool = False,
         resolve_message_ids: bool = False,
         conversation_id: str | None = None,
@@ -219,9 +214,15 @@ class HuggingChatLLM(FunctionCallingLLM):
         **kwargs: Any,
     ) -> None:
         """Arguments are the fields above (``api_key`` is an alias of ``hf_chat_cookie``,
-        ``model_name`` of ``model``); other known ``kwargs`` go to LlamaIndex's ``LLM``
+        ``model_name`` of ``model``); ``impersonate``, ``max_connections``,
+        ``max_retry_wait`` and ``conversation_cache_size`` are deprecated keywords that land in
+        ``client_kwargs``; other known ``kwargs`` go to LlamaIndex's ``LLM``
         (``system_prompt``, ``callback_manager``, ...); unknown ones warn and go to
         ``model_kwargs``."""
+        legacy = {n: kwargs.pop(n) for n in CLIENT_KWARGS_ONLY if n in kwargs}
+        if legacy:
+            client_kwargs = route_deprecated("HuggingChatLLM", legacy, client_kwargs)
+        check_client_kwargs(client_kwargs or {})
         extra = dict(model_kwargs or {})
         known = set(type(self).model_fields)
         for name in list(kwargs):
@@ -242,11 +243,7 @@ class HuggingChatLLM(FunctionCallingLLM):
             max_retries=max_retries,
             proxy=proxy,
             web_search=web_search,
-            impersonate=impersonate,
             allow_insecure_http=allow_insecure_http,
-            max_connections=max_connections,
-            max_retry_wait=max_retry_wait,
-            conversation_cache_size=conversation_cache_size,
             cleanup_on_close=cleanup_on_close,
             resolve_message_ids=resolve_message_ids,
             conversation_id=conversation_id,
@@ -276,6 +273,29 @@ class HuggingChatLLM(FunctionCallingLLM):
             self._warned_unsupported = True
             warn_unsupported(names)
 
+    # -- deprecated attributes (these options moved to client_kwargs, as in ChatHuggingChat) ----
+    @property
+    def impersonate(self) -> str:
+        """Deprecated: ``client_kwargs["impersonate"]`` (default ``"chrome"``)."""
+        return client_kwargs_option("HuggingChatLLM", self.client_kwargs, "impersonate")  # type: ignore[no-any-return]
+
+    @property
+    def max_connections(self) -> int:
+        """Deprecated: ``client_kwargs["max_connections"]``."""
+        return client_kwargs_option("HuggingChatLLM", self.client_kwargs, "max_connections")  # type: ignore[no-any-return]
+
+    @property
+    def max_retry_wait(self) -> float:
+        """Deprecated: ``client_kwargs["max_retry_wait"]``."""
+        return client_kwargs_option("HuggingChatLLM", self.client_kwargs, "max_retry_wait")  # type: ignore[no-any-return]
+
+    @property
+    def conversation_cache_size(self) -> int:
+        """Deprecated: ``client_kwargs["conversation_cache_size"]``."""
+        return client_kwargs_option(  # type: ignore[no-any-return]
+            "HuggingChatLLM", self.client_kwargs, "conversation_cache_size"
+        )
+
     def get_num_tokens(self, text: str) -> int:
         """An approximate token count, offline (see :mod:`hfchat.adapter_support`)."""
         return len(approximate_token_ids(text))
@@ -298,7 +318,7 @@ class HuggingChatLLM(FunctionCallingLLM):
     # -- clients ----------------------------------------------------------------------------------
     def _client_kwargs(self) -> dict[str, Any]:
         cookie = self.hf_chat_cookie.get_secret_value() if self.hf_chat_cookie else None
-        return {
+        fields = {
             "base_url": self.base_url,
             "hf_chat_cookie": cookie,
             "model": self.model,
@@ -306,41 +326,14 @@ class HuggingChatLLM(FunctionCallingLLM):
             "max_retries": self.max_retries,
             "proxy": self.proxy,
             "web_search": self.web_search,
-            "impersonate": self.impersonate,
             "allow_insecure_http": self.allow_insecure_http,
-            "max_connections": self.max_connections,
-            "max_retry_wait": self.max_retry_wait,
-            "conversation_cache_size": self.conversation_cache_size,
             "cleanup_on_close": self.cleanup_on_close,
             "resolve_message_ids": self.resolve_message_ids,
-            **self.client_kwargs,
         }
+        return client_options(fields, self.client_kwargs)
 
     def _clients(self) -> tuple[hfchat.HuggingChatClient, hfchat.AsyncHuggingChatClient]:
-        with _CLIENTS_LOCK:
-            if self._client is None or self._aclient is None:
-                self._client, self._aclient = hfchat.client_pair(**self._client_kwargs())
-            return self._client, self._aclient
-
-    @contextlib.contextmanager
-    def _without_clients(self) -> Iterator[None]:
-        # copies and pickles leave the HTTP clients (sockets, locks) behind: a copy creates its
-        # own on first use
-        with _CLIENTS_LOCK:
-            saved = self._client, self._aclient
-            self._client = self._aclient = None
-            try:
-                yield
-            finally:
-                self._client, self._aclient = saved
-
-    def __getstate__(self) -> dict[Any, Any]:
-        with self._without_clients():
-            return super().__getstate__()
-
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
-        with self._without_clients():
-            return super().__deepcopy__(memo)
+        return self._lazy.get(self._client_kwargs)
 
     @property
     def client(self) -> hfchat.HuggingChatClient:
@@ -353,21 +346,13 @@ class HuggingChatLLM(FunctionCallingLLM):
         return self._clients()[1]
 
     def close(self) -> None:
-        """Close the connections (and delete created conversations if ``cleanup_on_close``)."""
-        with _CLIENTS_LOCK:
-            client, self._client, self._aclient = self._client, None, None
-        if client is not None:
-            client.close()
+        """Close the connections (and delete created conversations if ``cleanup_on_close``);
+        the next call opens new ones."""
+        self._lazy.close()
 
     async def aclose(self) -> None:
         """Close the connections from async code (the async client's too)."""
-        with _CLIENTS_LOCK:
-            client, aclient = self._client, self._aclient
-            self._client = self._aclient = None
-        if aclient is not None:
-            await aclient.aclose()
-        if client is not None:
-            client.close()
+        await self._lazy.aclose()
 
     # -- one turn ---------------------------------------------------------------------------------
     def _turn(

@@ -11,17 +11,17 @@ from langchain_hfchat import ChatHuggingChat
 
 def test_no_request_and_no_client_in_init(fake: FakeHuggingChat) -> None:
     llm = ChatHuggingChat(model="fake/echo", base_url=fake.base_url, web_search=True)
-    assert llm._clients is None
+    assert not llm._lazy.created
     assert fake.requests == []
     assert llm.created_conversations == []  # asking does not build a client either
-    assert llm._clients is None
+    assert not llm._lazy.created
 
 
 def test_unreachable_base_url_fails_only_when_called() -> None:
     llm = ChatHuggingChat(
         model="fake/echo", base_url="http://127.0.0.1:9", max_retries=0, timeout=2
     )
-    assert llm._clients is None
+    assert not llm._lazy.created
     with pytest.raises(hfchat.TransportError):
         llm.invoke("hello")
 

@@ -29,8 +29,29 @@ def test_api_key_is_an_alias_of_the_cookie(fake: FakeHuggingChat) -> None:
     assert HuggingChatLLM(model_name="m1").model == "m1"
 
 
-def test_same_first_class_fields_as_langchain() -> None:
-    shared = {
+# what each framework adds at its own edge (not hfchat options)
+LANGCHAIN_ONLY = {"stop", "streaming"}
+LLAMA_INDEX_ONLY = {"context_window", "num_output"}
+# one fact, each framework's spelling of it; both spellings are accepted by both adapters
+SAME_FACT = {"model_name": "model"}
+
+
+def _first_class(cls: type, base: type, framework_only: set[str]) -> dict[str, Any]:
+    own = set(cls.model_fields) - set(base.model_fields) - framework_only  # type: ignore[attr-defined]
+    return {SAME_FACT.get(n, n): cls.model_fields[n] for n in own}  # type: ignore[attr-defined]
+
+
+def test_same_first_class_fields_as_langchain(monkeypatch: pytest.MonkeyPatch) -> None:
+    from langchain_core.language_models import BaseChatModel
+    from llama_index.core.llms.function_calling import FunctionCallingLLM
+
+    for env in ("HUGGINGCHAT_COOKIE", "HUGGINGCHAT_BASE_URL", "HUGGINGCHAT_PROXY"):
+        monkeypatch.delenv(env, raising=False)
+    lc = _first_class(ChatHuggingChat, BaseChatModel, LANGCHAIN_ONLY)
+    li = _first_class(HuggingChatLLM, FunctionCallingLLM, LLAMA_INDEX_ONLY)
+    assert set(lc) == set(li)  # the whole set, not a subset
+    for name in (
+        "model",
         "base_url",
         "hf_chat_cookie",
         "timeout",
@@ -38,23 +59,68 @@ def test_same_first_class_fields_as_langchain() -> None:
         "proxy",
         "web_search",
         "conversation_id",
-        "resolve_message_ids",
-        "cleanup_on_close",
-        "allow_insecure_http",
+        "structured_output_retries",
         "client_kwargs",
-        "model_kwargs",
-        "temperature",
-        "max_tokens",
-        "top_p",
-        "top_k",
-        "seed",
-        "frequency_penalty",
-        "presence_penalty",
+    ):
+        assert name in lc, name
+    for name in ("impersonate", "max_connections", "max_retry_wait", "conversation_cache_size"):
+        assert name not in lc and name not in li  # client_kwargs only, in both
+    for name in lc:
+        a, b = lc[name], li[name]
+        assert a.annotation == b.annotation, name
+        assert a.get_default(call_default_factory=True) == b.get_default(
+            call_default_factory=True
+        ), name
+        assert a.metadata == b.metadata, name  # same constraints (ge=0, ...)
+    # same values once constructed, from either spelling of the aliases
+    aliases: dict[str, Any] = {"api_key": "c1", "model_name": "m1"}
+    names: dict[str, Any] = {"hf_chat_cookie": "c2", "model": "m2"}
+    lc_llm = ChatHuggingChat(**aliases)
+    li_llm = HuggingChatLLM(**aliases)
+    for name in lc:
+        lc_value = getattr(lc_llm, "model_name" if name == "model" else name)
+        assert lc_value == getattr(li_llm, name), name
+    assert ChatHuggingChat(**names).model_name == "m2"
+    assert HuggingChatLLM(**names).model == "m2"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "other"),
+    [
+        ("impersonate", "chrome120", "chrome"),
+        ("max_connections", 7, 8),
+        ("max_retry_wait", 5.0, 6.0),
+        ("conversation_cache_size", 9, 10),
+    ],
+)
+def test_old_client_keywords_still_work_through_client_kwargs(
+    name: str, value: Any, other: Any
+) -> None:
+    for cls in (HuggingChatLLM, ChatHuggingChat):
+        with pytest.warns(DeprecationWarning, match=f"{name}=...\\) is deprecated"):
+            llm = cls(base_url="http://127.0.0.1:9", **{name: value})
+        assert llm.client_kwargs == {name: value}, cls
+        assert not llm.model_kwargs  # not an unknown keyword
+        config = llm.client._core.config
+        assert getattr(config, name) == value, cls
+        llm.close()
+    # reading the old attribute still works (with a warning): what the clients get
+    with pytest.warns(DeprecationWarning):
+        old = HuggingChatLLM(**{name: value})
+    with pytest.warns(DeprecationWarning, match=f"HuggingChatLLM.{name} is deprecated"):
+        assert getattr(old, name) == value
+    defaults = {
+        "impersonate": "chrome",
+        "max_connections": 256,
+        "max_retry_wait": 30.0,
+        "conversation_cache_size": 512,
     }
-    li, lc = HuggingChatLLM.model_fields, ChatHuggingChat.model_fields
-    assert shared <= set(li) and shared <= set(lc)
-    for name in shared:
-        assert li[name].annotation == lc[name].annotation, name
+    with pytest.warns(DeprecationWarning):
+        assert getattr(HuggingChatLLM(), name) == defaults[name]  # the core's default
+    # an explicit client_kwargs entry wins over the old keyword
+    with pytest.warns(DeprecationWarning):
+        llm = HuggingChatLLM(**{name: value, "client_kwargs": {name: other}})
+    assert llm.client_kwargs == {name: other}
 
 
 def test_unsupported_parameters_warn_once() -> None:
@@ -101,7 +167,7 @@ def test_base_url_from_the_environment_and_masked(monkeypatch: pytest.MonkeyPatc
 def test_token_count_is_offline() -> None:
     llm = HuggingChatLLM(base_url="http://127.0.0.1:9")
     assert llm.get_num_tokens("Hello, world!") == 6
-    assert llm._client is None
+    assert not llm._lazy.created
 
 
 def test_metadata_on_the_message_too(make_llm: Any) -> None:
@@ -116,3 +182,26 @@ def test_the_warning_points_at_the_callers_line() -> None:
     with pytest.warns(UserWarning, match="does not let clients set seed") as record:
         HuggingChatLLM(seed=7)
     assert record[0].filename == __file__
+
+
+@pytest.mark.parametrize(
+    "client_kwargs",
+    [
+        {"max_connections": 0},
+        {"max_connections": -1},
+        {"conversation_cache_size": -1},
+        {"max_retry_wait": -1},
+        {"impersonate": ""},
+        {"max_conections": 8},  # a typo never vanishes
+    ],
+)
+def test_bad_client_kwargs_fail_at_construction_in_both(client_kwargs: dict[str, Any]) -> None:
+    from hfchat.errors import ConfigurationError
+
+    for cls in (HuggingChatLLM, ChatHuggingChat):
+        with pytest.raises(ConfigurationError):
+            cls(base_url="http://127.0.0.1:9", client_kwargs=client_kwargs)
+    name, value = next(iter(client_kwargs.items()))
+    if name != "max_conections":  # the old keywords are validated the same way
+        with pytest.raises(ConfigurationError), pytest.warns(DeprecationWarning):
+            HuggingChatLLM(**{name: value})

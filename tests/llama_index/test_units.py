@@ -65,7 +65,7 @@ def test_constructor_does_no_io() -> None:
     # an address nothing listens on: constructing (and reading metadata) must not connect
     llm = HuggingChatLLM(base_url="http://127.0.0.1:9", model="m", timeout=0.5)
     assert llm.metadata.model_name == "m"
-    assert llm._client is None and llm._aclient is None
+    assert not llm._lazy.created
 
 
 def test_fields_mirror_the_core_configuration() -> None:
@@ -75,7 +75,7 @@ def test_fields_mirror_the_core_configuration() -> None:
         timeout=(2, 30),
         max_retries=0,
         web_search=True,
-        conversation_cache_size=8,
+        client_kwargs={"conversation_cache_size": 8},
         resolve_message_ids=True,
     )
     client = llm.client  # created lazily, no I/O
@@ -84,9 +84,10 @@ def test_fields_mirror_the_core_configuration() -> None:
     cfg = client._core.config
     assert (cfg.timeout.connect, cfg.timeout.read) == (2, 30)
     assert cfg.max_retries == 0 and cfg.web_search is True and cfg.resolve_message_ids
+    assert cfg.conversation_cache_size == 8
     assert llm.async_client._core is client._core  # one shared state
     llm.close()
-    assert llm._client is None
+    assert not llm._lazy.created
 
 
 def test_cookie_is_secret_everywhere(caplog: pytest.LogCaptureFixture) -> None:
