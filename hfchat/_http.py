@@ -17,7 +17,9 @@ from typing import Any
 from curl_cffi import requests as curl
 from curl_cffi.const import CurlOpt
 
-from ._transport import ClientClosed, afetch, close_stream, fetch, guard_stream
+from ._failures import ClientClosed
+from ._fetch import afetch, fetch
+from ._streams import close_stream, guard_stream
 from .config import ClientConfig
 from .errors import TimeoutError
 

@@ -75,20 +75,19 @@ from curl_cffi import requests as curl
 from typing_extensions import Unpack
 
 from ._core import ClientCore, ClientOptions, Op, TurnOptions, user_agent
+from ._failures import TRANSPORT_ERRORS, IdleTimeout
 from ._http import AsyncSession, LoopSessions, Session, session_options
-from ._transport import (
+from ._response import Response
+from ._streams import (
     STREAM_ENCODINGS,
-    TRANSPORT_ERRORS,
-    IdleTimeout,
-    Response,
     aclose_stream,
     aiter_stream,
     aread_head_body,
     close_stream,
     iter_stream,
-    map_exceptions,
     read_head_body,
 )
+from ._transport import map_exceptions
 from ._turn import Turn
 from .config import ClientConfig, redact_url
 from .conversations import ChatMessage
