@@ -77,6 +77,9 @@ class ChatMessage:
         return self.content
 
     def fingerprint(self) -> str:
+        """A stable digest of role, text, files and tool calls: how the conversation index
+        recognises a message it sent before.
+        """
         files = [
             (f.name, f.mime, hashlib.sha256(f.data).hexdigest() if f.data else f.sha256)
             for f in self.files
