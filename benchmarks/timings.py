@@ -5,6 +5,8 @@ an error's type and message, an order, a count; the durations are printed here).
   (``timeout=(2, 1.5)``: the read/idle limit is 1.5 s), sync and async;
 - concurrency: one slow turn, then 20 at once on one async client (sequential would be ~20x);
 - first chunk: LangChain's ``stream`` of the slow model, first content chunk against the end;
+- construction: ``ChatHuggingChat(...)`` (langchain-tests' ``test_init_time``, which the suite
+  runs untimed), and ``HuggingChatClient(...)``;
 - login (``--login``, needs Chromium): a rejected password and a 2 s login timeout, each until
   its ``AuthenticationError``.
 
@@ -103,6 +105,22 @@ def login_failures(fake: FakeHuggingChat) -> tuple[float, float]:
     return figures[0], figures[1]
 
 
+def construction(count: int = 1000) -> tuple[float, float]:
+    """Microseconds per ``ChatHuggingChat(...)`` and per ``HuggingChatClient(...)`` (no I/O)."""
+    from langchain_hfchat import ChatHuggingChat
+
+    opts = dict(model="fake/echo", base_url="http://127.0.0.1:9")
+    start = time.perf_counter()
+    for _ in range(count):
+        ChatHuggingChat(**opts)  # type: ignore[arg-type]
+    chat_model = (time.perf_counter() - start) / count * 1e6
+    start = time.perf_counter()
+    for _ in range(count):
+        HuggingChatClient(**opts).close()  # type: ignore[arg-type]
+    client = (time.perf_counter() - start) / count * 1e6
+    return chat_model, client
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="median of this many runs")
@@ -124,6 +142,9 @@ def main() -> None:
         total = statistics.median(p[1] for p in pairs)
         print(f"| LangChain stream: first chunk ({first / total:.0%} of the end) | {first:.2f} |")
         print(f"| LangChain stream: end | {total:.2f} |")
+        model_us, client_us = construction()
+        print(f"| ChatHuggingChat(...) construction (µs) | {model_us:.0f} |")
+        print(f"| HuggingChatClient(...) construction (µs) | {client_us:.0f} |")
         if args.login:
             rejected, timed_out = login_failures(fake)
             print(f"| login: rejected password reported | {rejected:.2f} |")
