@@ -79,6 +79,7 @@ class ResponseChecks(CoreSession):
 
     @staticmethod
     def is_stream_start(resp: Response) -> bool:
+        """True when ``resp`` is labelled as an answer stream (JSON lines or event stream)."""
         return resp.content_type.startswith(_STREAM_TYPES)
 
     def check_stream_start(self, req: Request, resp: Response) -> None:

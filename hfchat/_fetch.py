@@ -34,6 +34,7 @@ class BodySink:
         self.overflow = False
 
     def write(self, chunk: bytes) -> int:
+        """curl's write callback: keep ``chunk``, or refuse it (curl aborts) past the limit."""
         self.size += len(chunk)
         if self.size > self.limit:
             self.overflow = True
@@ -43,9 +44,11 @@ class BodySink:
         return len(chunk)
 
     def body(self) -> bytes:
+        """The body collected."""
         return b"".join(self.parts)
 
     def too_large(self, exc: BaseException | None = None) -> ProtocolError:
+        """The error for a body past the limit."""
         return body_too_large(self.limit)
 
 

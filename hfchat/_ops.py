@@ -64,6 +64,10 @@ class ConversationOps(ResponseChecks):
     """Model and conversation operations of :class:`~hfchat._core.ClientCore`."""
 
     def op_models(self, refresh: bool = False) -> Op[list[ModelInfo]]:
+        """The server's models (cached; ``refresh`` reads again). Learns the server generation:
+        the v2 route first (unless the base URL is a known 2024 server), the 2024 route when
+        it fails with anything but an auth, rate-limit or transport error.
+        """
         if self.models is not None and not refresh:
             return self.models
         models: list[ModelInfo] | None = None
@@ -93,12 +97,16 @@ class ConversationOps(ResponseChecks):
         return models
 
     def op_generation(self) -> Op[str]:
+        """``"2026"`` or ``"2024"``: the cached generation, or the model list's."""
         if self.generation is None:
             yield from self.op_models()
         assert self.generation is not None
         return self.generation
 
     def op_default_model(self) -> Op[str]:
+        """The configured model, else the server's first listed one
+        (:class:`~hfchat.errors.ModelNotFoundError` when it lists none).
+        """
         if self.config.model:
             return self.config.model
         models = yield from self.op_models()
@@ -108,6 +116,9 @@ class ConversationOps(ResponseChecks):
         return listed[0].id
 
     def op_model_info(self, model: str) -> Op[ModelInfo]:
+        """The listed model with id or name ``model``
+        (:class:`~hfchat.errors.ModelNotFoundError` when it is not listed).
+        """
         models = yield from self.op_models()
         for m in models:
             if m.id == model or m.name == model:
@@ -115,6 +126,9 @@ class ConversationOps(ResponseChecks):
         raise ModelNotFoundError(f"the server does not list the model {model!r}")
 
     def op_create(self, model: str, system_prompt: str) -> Op[tuple[str, ConversationInfo | None]]:
+        """Create a conversation; its id and, on 2026 servers, its content (the answer's shape
+        tells the generation). The id is tracked in :attr:`created`.
+        """
         resp = yield routes.create_conversation(model, system_prompt)
         cid, conv = bodies.parse_create(self._json(resp))
         with self.lock:
@@ -128,6 +142,9 @@ class ConversationOps(ResponseChecks):
         return cid, conv
 
     def op_read(self, cid: str) -> Op[ConversationInfo]:
+        """Read a conversation: the v2 route on 2026 servers; on 2024 ones the JSON route, then
+        the SvelteKit ``__data.json`` page when that one is refused (403/404).
+        """
         if self.v2_reads is None:
             yield from self.op_generation()
         if self.v2_reads:
@@ -178,6 +195,7 @@ class ConversationOps(ResponseChecks):
         return bodies.parse_conversation(value, cid)
 
     def op_delete(self, cid: str) -> Op[None]:
+        """Delete a conversation on the server and forget it locally."""
         gen = yield from self.op_generation()
         yield routes.delete_conversation(cid, v2=gen == "2026")
         with self.lock:
@@ -196,15 +214,20 @@ class ConversationOps(ResponseChecks):
         return deleted
 
     def forget_created(self, cid: str) -> None:
+        """Stop tracking ``cid`` as created by this client."""
         with self.lock:
             if cid in self.created:
                 self.created.remove(cid)
 
     def op_rename(self, cid: str, title: str) -> Op[None]:
+        """Set a conversation's title."""
         gen = yield from self.op_generation()
         yield routes.rename_conversation(cid, title, v2=gen == "2026")
 
     def op_share(self, cid: str) -> Op[str]:
+        """Share a conversation; its public URL (:class:`~hfchat.errors.ProtocolError` for an
+        answer without one).
+        """
         resp = yield routes.share_conversation(cid)
         body = self._json(resp)
         if isinstance(body, dict):
@@ -215,12 +238,14 @@ class ConversationOps(ResponseChecks):
         raise ProtocolError("unexpected share body", body=resp.body[:300])
 
     def op_list_conversations(self, page: int = 0) -> Op[list[bodies.ConversationSummary]]:
+        """One page of the account's conversations."""
         yield from self.op_generation()
         resp = yield routes.list_conversations(page, v2=bool(self.v2_reads))
         items, _ = bodies.parse_conversation_list(self._json(resp))
         return items
 
     def op_user(self) -> Op[dict[str, Any] | None]:
+        """The session's user as a dict, or None (anonymous)."""
         yield from self.op_generation()
         resp = yield routes.user(v2=bool(self.v2_reads))
         body = self._json(resp)

@@ -32,9 +32,11 @@ class Response:
 
     @property
     def content_type(self) -> str:
+        """The ``content-type`` header, or ``""``."""
         return self.headers.get("content-type", "")
 
     def info(self) -> ResponseInfo:
+        """What an error keeps of this response (URL and headers without credentials)."""
         return ResponseInfo(self.status_code, redact_url(self.url), safe_headers(self.headers))
 
 

@@ -120,6 +120,7 @@ class RetryPolicy(CoreSession):
 
     @staticmethod
     def stop_failed(exc: HuggingChatError) -> None:
+        """Log a stop-generating request that failed (the turn's outcome stands)."""
         log.debug("could not stop an abandoned generation: %s", exc)
 
     def failure_delay(self, req: Request, attempt: int, exc: HuggingChatError) -> float:
@@ -133,4 +134,5 @@ class RetryPolicy(CoreSession):
         return delay
 
     def retry_wait_note(self, req: Request, exc: HuggingChatError, delay: float) -> None:
+        """Log the wait before ``req`` is sent again."""
         log.info("retrying %s %s in %.2fs after %s", req.method, req.route, delay, exc)

@@ -93,9 +93,14 @@ class CoreSession:
 
     # -- requests and responses ---------------------------------------------------------------
     def url(self, req: Request) -> str:
+        """The full URL of ``req`` on the configured base URL."""
         return self.config.base_url + req.path
 
     def headers(self, req: Request) -> dict[str, str]:
+        """The headers of ``req``: defaults, ``Origin`` on writes, the session cookie; raises
+        :class:`~hfchat.errors.InsecureTransportError` before a credential would go over plain
+        http to a host that is not loopback (unless ``allow_insecure_http``).
+        """
         headers = dict(self.user_agent_headers)
         headers.update(req.headers)
         headers.setdefault("accept", "application/json")
@@ -123,6 +128,7 @@ class CoreSession:
         return headers
 
     def absorb_cookies(self, set_cookies: list[str]) -> None:
+        """Take the cookies a response set (under the client's lock)."""
         if set_cookies:
             with self.lock:
                 self.cookies.absorb(set_cookies)

@@ -111,6 +111,7 @@ class Turn:
 
     # -- partial output -----------------------------------------------------------------------
     def partial(self) -> tuple[str, str]:
+        """``(text, reasoning)`` streamed so far (what an error keeps)."""
         return self.assembler.partial_text, self.assembler.partial_reasoning
 
     @property

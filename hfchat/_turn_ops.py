@@ -70,6 +70,10 @@ class TurnOps(ConversationOps):
         web_search: bool | None = None,
         conversation_id: str | None = None,
     ) -> Op[Turn]:
+        """The :class:`~hfchat._turn.Turn` for ``messages``, ready to send: input checked before
+        any I/O, model chosen, plan made (a pending node resolved, a conversation created or
+        read), files checked against the model, a long text carried as an attachment.
+        """
         msgs = check_turn_input(messages)  # before any I/O: nothing reaches the account
         model = model or (yield from self.op_default_model())
         extra = tool_prompt(list(tools or []), tool_choice)
@@ -229,6 +233,9 @@ class TurnOps(ConversationOps):
             yield from self.op_discard_created(turn.plan.conversation_id)
 
     def op_discard_created(self, cid: str) -> Op[None]:
+        """Delete the conversation ``cid`` this client created for a turn that stored nothing
+        (a failure to delete is only logged).
+        """
         try:
             yield from self.op_delete(cid)
         except HuggingChatError as exc:
@@ -295,6 +302,9 @@ class TurnOps(ConversationOps):
             turn.result.message_id = resolved.parent_id
 
     def finish_turn(self, turn: Turn, result: TurnResult) -> None:
+        """Record the finished turn's answer node in the conversation index (the next call with
+        this history continues it) and keep the result on ``turn``.
+        """
         plan = turn.plan
         answer = ChatMessage("assistant", result.text, tool_calls=list(result.tool_calls))
         node = NodeRef(

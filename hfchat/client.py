@@ -120,6 +120,8 @@ def _response(resp: Any, body: bytes) -> Response:
 
 
 class _Common:
+    """What both clients share: the core, the closed flag, the read-only properties."""
+
     _core: ClientCore
 
     def __init__(self, *, core: ClientCore | None = None, **options: Unpack[ClientOptions]) -> None:
