@@ -17,7 +17,9 @@ from typing import Any
 from curl_cffi import requests as curl
 from curl_cffi.const import CurlOpt
 
-from ._transport import ClientClosed, afetch, close_stream, fetch, guard_stream
+from ._failures import ClientClosed
+from ._fetch import afetch, fetch
+from ._streams import close_stream, guard_stream
 from .config import ClientConfig
 from .errors import TimeoutError
 
@@ -139,6 +141,10 @@ class AsyncSession(curl.AsyncSession):  # type: ignore[type-arg]
         self._hfchat_curls: dict[asyncio.Task[Any], Any] = {}
 
     async def pop_curl(self) -> Any:
+        """A curl handle for the next request, remembered per task (so a stream whose headers
+        do not come in time is detached from curl) and set to decode content except for
+        streams (hfchat inflates those in bounded steps).
+        """
         handle = await super().pop_curl()
         task = asyncio.current_task()
         if task is not None:
@@ -202,6 +208,9 @@ class LoopSessions:
         self._starter: asyncio.Task[None] | None = None
 
     def get(self, make: Any) -> AsyncSession:
+        """The session of the running event loop, made with ``make`` (a session of another,
+        or closed, loop is discarded first).
+        """
         loop = asyncio.get_running_loop()
         if self.session is not None and self.loop is loop and not self.session._closed:
             return self.session
@@ -235,6 +244,7 @@ class LoopSessions:
         _close_dead(session)
 
     async def aclose(self) -> None:
+        """Close the session; one made on another event loop is discarded without awaiting it."""
         session, loop = self.session, self.loop
         if session is not None:
             session.notify_closed()

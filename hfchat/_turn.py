@@ -22,7 +22,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from ._transport import mapped_error, resumable
+from ._failures import resumable
+from ._transport import mapped_error
 from .conversations import NodeRef, TurnPlan
 from .errors import HuggingChatError, StreamProtocolError, StreamTimeoutError
 from .events import Event, TextDelta, TurnEnd, TurnResult
@@ -32,7 +33,7 @@ from .protocol.turn import TurnAssembler
 from .tools import ToolCallBuffer, ToolSpec
 
 if TYPE_CHECKING:
-    from ._core import ClientCore
+    from ._turn_ops import TurnOps
 
 __all__ = ["AFTER_FINAL_GRACE", "Turn"]
 
@@ -74,7 +75,7 @@ class Turn:
         plan: TurnPlan,
         request: Request,
         assembler: TurnAssembler,
-        core: ClientCore,
+        core: TurnOps,
         buffer: ToolCallBuffer | None = None,
         *,
         model: str = "",
@@ -110,6 +111,7 @@ class Turn:
 
     # -- partial output -----------------------------------------------------------------------
     def partial(self) -> tuple[str, str]:
+        """``(text, reasoning)`` streamed so far (what an error keeps)."""
         return self.assembler.partial_text, self.assembler.partial_reasoning
 
     @property

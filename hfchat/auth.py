@@ -180,20 +180,27 @@ class SessionCookies:
 
     @property
     def has_session(self) -> bool:
+        """True when the jar holds a chat-ui session cookie (``hf-chat``)."""
         return COOKIE_NAME in self._values
 
     def secrets(self) -> list[str]:
+        """Every cookie value: what error bodies, headers and messages are scrubbed of."""
         return [v for v in self._values.values() if v]
 
     def header(self) -> str | None:
+        """The ``Cookie`` header value, or None when the jar is empty."""
         if not self._values:
             return None
         return "; ".join(f"{k}={v}" for k, v in self._values.items())
 
     def snapshot(self) -> dict[str, str]:
+        """A copy of the cookies (name to value)."""
         return dict(self._values)
 
     def absorb(self, set_cookie_headers: Iterable[str]) -> None:
+        """Take the cookies of ``Set-Cookie`` headers: an expired or empty one is dropped, a
+        value with control characters refused, an unchanged session re-sent by the server
+        skipped."""
         current = self._values.get(COOKIE_NAME)
         unchanged = f"{COOKIE_NAME}={current};" if current else None
         for raw in set_cookie_headers:

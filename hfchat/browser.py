@@ -179,10 +179,12 @@ class BrowserProcess:
 
     @property
     def profile(self) -> Path:
+        """The browser's throw-away profile folder (inside its work folder)."""
         return self.workdir / "profile"
 
     @property
     def running(self) -> bool:
+        """True while the browser process has not exited."""
         return self.proc.poll() is None
 
     @classmethod

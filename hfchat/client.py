@@ -75,20 +75,19 @@ from curl_cffi import requests as curl
 from typing_extensions import Unpack
 
 from ._core import ClientCore, ClientOptions, Op, TurnOptions, user_agent
+from ._failures import TRANSPORT_ERRORS, IdleTimeout
 from ._http import AsyncSession, LoopSessions, Session, session_options
-from ._transport import (
+from ._response import Response
+from ._streams import (
     STREAM_ENCODINGS,
-    TRANSPORT_ERRORS,
-    IdleTimeout,
-    Response,
     aclose_stream,
     aiter_stream,
     aread_head_body,
     close_stream,
     iter_stream,
-    map_exceptions,
     read_head_body,
 )
+from ._transport import map_exceptions
 from ._turn import Turn
 from .config import ClientConfig, redact_url
 from .conversations import ChatMessage
@@ -121,6 +120,8 @@ def _response(resp: Any, body: bytes) -> Response:
 
 
 class _Common:
+    """What both clients share: the core, the closed flag, the read-only properties."""
+
     _core: ClientCore
 
     def __init__(self, *, core: ClientCore | None = None, **options: Unpack[ClientOptions]) -> None:
@@ -141,10 +142,12 @@ class _Common:
 
     @property
     def base_url(self) -> str:
+        """The server's base URL (without credentials)."""
         return self._core.config.base_url
 
     @property
     def model(self) -> str | None:
+        """The configured default model id, or None (the server's first listed model)."""
         return self._core.config.model
 
     @property
@@ -412,11 +415,21 @@ class HuggingChatClient(_Common):
                     break
 
     def list_models(self, refresh: bool = False) -> list[ModelInfo]:
+        """The server's models (cached after the first call; ``refresh`` reads them again).
+
+        The first call also learns the server's generation (see :attr:`generation`).
+        """
         return self._run(self._core.op_models(refresh))
 
     def create_conversation(
         self, model: str | None = None, system_prompt: str = ""
     ) -> tuple[str, ConversationInfo | None]:
+        """Create a conversation with ``model`` (default: the configured or first listed one)
+        and ``system_prompt``; its id and, on 2026 servers, its content (else None).
+
+        Raises :class:`~hfchat.errors.ModelNotFoundError` when the server lists no models.
+        """
+
         def op() -> Op[tuple[str, ConversationInfo | None]]:
             m = model or (yield from self._core.op_default_model())
             return (yield from self._core.op_create(m, system_prompt))
@@ -424,12 +437,17 @@ class HuggingChatClient(_Common):
         return self._run(op())
 
     def get_conversation(self, conversation_id: str) -> ConversationInfo:
+        """The conversation ``conversation_id`` with its messages; raises
+        :class:`~hfchat.errors.ConversationNotFoundError` when the server has no such one.
+        """
         return self._run(self._core.op_read(conversation_id))
 
     def list_conversations(self, page: int = 0) -> list[ConversationSummary]:
+        """One page (``page`` from 0) of the account's conversations, newest first."""
         return self._run(self._core.op_list_conversations(page))
 
     def delete_conversation(self, conversation_id: str) -> None:
+        """Delete the conversation ``conversation_id`` on the server (and forget it locally)."""
         self._run(self._core.op_delete(conversation_id))
 
     def delete_created_conversations(self) -> int:
@@ -437,6 +455,7 @@ class HuggingChatClient(_Common):
         return self._run(self._core.op_delete_created())
 
     def rename_conversation(self, conversation_id: str, title: str) -> None:
+        """Set the title of the conversation ``conversation_id``."""
         self._run(self._core.op_rename(conversation_id, title))
 
     def share_conversation(self, conversation_id: str) -> str:
@@ -449,9 +468,15 @@ class HuggingChatClient(_Common):
         generation_id: str | None = None,
         seen_content_length: int | None = None,
     ) -> None:
+        """Ask the server to stop the answer being generated in ``conversation_id``
+        (``generation_id`` and ``seen_content_length`` narrow it on 2026 servers).
+        """
         self._send(routes.stop_generating(conversation_id, generation_id, seen_content_length))
 
     def download_file(self, conversation_id: str, sha: str) -> bytes:
+        """The bytes of the file ``sha`` (an attachment or generated file) of a conversation;
+        raises :class:`~hfchat.errors.ProtocolError` past the client's file size cap.
+        """
         return self._send(routes.download_file(conversation_id, sha)).body
 
     def whoami(self) -> dict[str, Any] | None:
@@ -651,11 +676,14 @@ class AsyncHuggingChatClient(_Common):
             await self._sessions.aclose()
 
     async def list_models(self, refresh: bool = False) -> list[ModelInfo]:
+        """Async :meth:`HuggingChatClient.list_models`."""
         return await self._run(self._core.op_models(refresh))
 
     async def create_conversation(
         self, model: str | None = None, system_prompt: str = ""
     ) -> tuple[str, ConversationInfo | None]:
+        """Async :meth:`HuggingChatClient.create_conversation`."""
+
         def op() -> Op[tuple[str, ConversationInfo | None]]:
             m = model or (yield from self._core.op_default_model())
             return (yield from self._core.op_create(m, system_prompt))
@@ -663,12 +691,15 @@ class AsyncHuggingChatClient(_Common):
         return await self._run(op())
 
     async def get_conversation(self, conversation_id: str) -> ConversationInfo:
+        """Async :meth:`HuggingChatClient.get_conversation`."""
         return await self._run(self._core.op_read(conversation_id))
 
     async def list_conversations(self, page: int = 0) -> list[ConversationSummary]:
+        """Async :meth:`HuggingChatClient.list_conversations`."""
         return await self._run(self._core.op_list_conversations(page))
 
     async def delete_conversation(self, conversation_id: str) -> None:
+        """Async :meth:`HuggingChatClient.delete_conversation`."""
         await self._run(self._core.op_delete(conversation_id))
 
     async def delete_created_conversations(self) -> int:
@@ -676,9 +707,11 @@ class AsyncHuggingChatClient(_Common):
         return await self._run(self._core.op_delete_created())
 
     async def rename_conversation(self, conversation_id: str, title: str) -> None:
+        """Async :meth:`HuggingChatClient.rename_conversation`."""
         await self._run(self._core.op_rename(conversation_id, title))
 
     async def share_conversation(self, conversation_id: str) -> str:
+        """Async :meth:`HuggingChatClient.share_conversation`."""
         return await self._run(self._core.op_share(conversation_id))
 
     async def stop_generating(
@@ -687,14 +720,17 @@ class AsyncHuggingChatClient(_Common):
         generation_id: str | None = None,
         seen_content_length: int | None = None,
     ) -> None:
+        """Async :meth:`HuggingChatClient.stop_generating`."""
         await self._send(
             routes.stop_generating(conversation_id, generation_id, seen_content_length)
         )
 
     async def download_file(self, conversation_id: str, sha: str) -> bytes:
+        """Async :meth:`HuggingChatClient.download_file`."""
         return (await self._send(routes.download_file(conversation_id, sha))).body
 
     async def whoami(self) -> dict[str, Any] | None:
+        """Async :meth:`HuggingChatClient.whoami`."""
         return await self._run(self._core.op_user())
 
     async def stream_chat(

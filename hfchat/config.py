@@ -335,18 +335,22 @@ class ClientConfig:
     # flat views of the grouped options (the names the keyword options use)
     @property
     def max_retries(self) -> int:
+        """Shortcut for ``retry.max_retries`` (see :class:`Retry`)."""
         return self.retry.max_retries
 
     @property
     def max_retry_wait(self) -> float:
+        """Shortcut for ``retry.max_retry_wait``: the longest ``Retry-After`` waited out."""
         return self.retry.max_retry_wait
 
     @property
     def max_connections(self) -> int:
+        """Shortcut for ``limits.max_connections`` (see :class:`Limits`)."""
         return self.limits.max_connections
 
     @property
     def conversation_cache_size(self) -> int:
+        """Shortcut for ``limits.conversation_cache_size`` (see :class:`Limits`)."""
         return self.limits.conversation_cache_size
 
     @property

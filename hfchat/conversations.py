@@ -77,6 +77,9 @@ class ChatMessage:
         return self.content
 
     def fingerprint(self) -> str:
+        """A stable digest of role, text, files and tool calls: how the conversation index
+        recognises a message it sent before.
+        """
         files = [
             (f.name, f.mime, hashlib.sha256(f.data).hexdigest() if f.data else f.sha256)
             for f in self.files
@@ -207,6 +210,12 @@ class ConversationIndex:
         return hashlib.sha256(f"{model}\x1f{system_prompt.strip()}".encode()).hexdigest()
 
     def plan(self, messages: list[ChatMessage], model: str, extra_system: str = "") -> TurnPlan:
+        """The :class:`TurnPlan` for ``messages``: continue the deepest known server node that
+        this history extends (only the new turns are sent), else start a new conversation with
+        the system prompt (``extra_system`` appended). Raises
+        :class:`~hfchat.errors.ConfigurationError` without a user message or when the last
+        message is the assistant's.
+        """
         systems = [m.content for m in messages if m.role == "system" and m.content.strip()]
         if extra_system:
             systems.append(extra_system)
@@ -268,5 +277,6 @@ class ConversationIndex:
         return resolved
 
     def forget_conversation(self, conversation_id: str) -> None:
+        """Drop every known node of ``conversation_id`` (after it was deleted or lost)."""
         for key in [k for k, n in self._nodes.items() if n.conversation_id == conversation_id]:
             del self._nodes[key]

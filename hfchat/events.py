@@ -144,6 +144,7 @@ class TurnResult:
 
     @property
     def interrupted(self) -> bool:
+        """True when the answer was cut short (``finish_reason == "interrupted"``)."""
         return self.finish_reason == "interrupted"
 
     def metadata(self) -> dict[str, Any]:

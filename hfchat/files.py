@@ -30,6 +30,8 @@ def file_from_bytes(data: bytes, mime: str | None = None, name: str | None = Non
 
 
 def file_from_base64(b64: str, mime: str | None = None, name: str | None = None) -> FileUpload:
+    """A :class:`FileUpload` from base64 text, as :func:`file_from_bytes` (10 MB cap);
+    raises :class:`~hfchat.errors.ConfigurationError` for invalid base64."""
     try:
         data = base64.b64decode(b64, validate=False)
     except (binascii.Error, ValueError):

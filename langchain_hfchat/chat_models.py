@@ -242,15 +242,18 @@ class ChatHuggingChat(BaseChatModel):
 
     @property
     def lc_secrets(self) -> dict[str, str]:
+        """The fields LangChain's serializer replaces by environment variable names."""
         # a proxy URL may carry credentials too
         return {"hf_chat_cookie": "HUGGINGCHAT_COOKIE", "proxy": "HUGGINGCHAT_PROXY"}
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
+        """True: the model serializes with ``langchain_core.load.dumpd`` (secrets left out)."""
         return True
 
     @classmethod
     def get_lc_namespace(cls) -> list[str]:
+        """The import path LangChain's loader uses for this class."""
         return ["langchain_hfchat", "chat_models"]
 
     @property

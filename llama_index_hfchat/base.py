@@ -302,10 +302,14 @@ class HuggingChatLLM(FunctionCallingLLM):
 
     @classmethod
     def class_name(cls) -> str:
+        """The name LlamaIndex serializes this LLM under."""
         return "HuggingChatLLM"
 
     @property
     def metadata(self) -> LLMMetadata:
+        """Context window, output size and capabilities (chat model, function calling) as
+        LlamaIndex reads them.
+        """
         return LLMMetadata(
             context_window=self.context_window,
             num_output=self.num_output,
@@ -377,18 +381,25 @@ class HuggingChatLLM(FunctionCallingLLM):
 
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """One turn through :meth:`hfchat.HuggingChatClient.chat`; the answer with its tool
+        calls and turn metadata. Raises the client's :class:`~hfchat.errors.HuggingChatError`.
+        """
         core_messages, turn = self._turn(messages, kwargs)
         result = self.client.chat(core_messages, **turn)
         return response_from_result(result)
 
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """Async :meth:`chat`, through :class:`hfchat.AsyncHuggingChatClient`."""
         core_messages, turn = self._turn(messages, kwargs)
         result = await self.async_client.chat(core_messages, **turn)
         return response_from_result(result)
 
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        """One turn as a generator of :class:`ChatResponse` chunks (``delta`` the new text;
+        the last carries the metadata and tool calls).
+        """
         core_messages, turn = self._turn(messages, kwargs)
         client = self.client
 
@@ -405,6 +416,7 @@ class HuggingChatLLM(FunctionCallingLLM):
     async def astream_chat(
         self, messages: Sequence[ChatMessage], **kwargs: Any
     ) -> ChatResponseAsyncGen:
+        """Async :meth:`stream_chat`."""
         core_messages, turn = self._turn(messages, kwargs)
         client = self.async_client
 
@@ -420,24 +432,28 @@ class HuggingChatLLM(FunctionCallingLLM):
     # -- completion (through chat) ----------------------------------------------------------------
     @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        """``prompt`` as one user message through :meth:`chat`."""
         return chat_to_completion_decorator(self.chat)(prompt, **kwargs)
 
     @llm_completion_callback()
     async def acomplete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponse:
+        """Async :meth:`complete`."""
         return await achat_to_completion_decorator(self.achat)(prompt, **kwargs)
 
     @llm_completion_callback()
     def stream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseGen:
+        """``prompt`` as one user message through :meth:`stream_chat`."""
         return stream_chat_to_completion_decorator(self.stream_chat)(prompt, **kwargs)
 
     @llm_completion_callback()
     async def astream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseAsyncGen:
+        """Async :meth:`stream_complete`."""
         return await astream_chat_to_completion_decorator(self.astream_chat)(prompt, **kwargs)
 
     # -- function calling -------------------------------------------------------------------------
@@ -481,6 +497,9 @@ class HuggingChatLLM(FunctionCallingLLM):
         error_on_no_tool_call: bool = True,
         **kwargs: Any,
     ) -> list[ToolSelection]:
+        """The tool calls of ``response`` as LlamaIndex ``ToolSelection`` objects; raises
+        ``ValueError`` when there is none and ``error_on_no_tool_call`` is set.
+        """
         selections = tool_selections(response)
         if not selections and error_on_no_tool_call:
             raise ValueError("Expected at least one tool call, but got 0 tool calls.")

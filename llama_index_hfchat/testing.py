@@ -22,6 +22,7 @@ class HashEmbedding(BaseEmbedding):
 
     @classmethod
     def class_name(cls) -> str:
+        """The name LlamaIndex serializes this embedding under."""
         return "HashEmbedding"
 
     def _vector(self, text: str) -> list[float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import json
 import os
 import socket
@@ -777,12 +778,14 @@ def test_share_2024_and_v2_share_read(fake: FakeHuggingChat, old: FakeHuggingCha
 
 async def test_concurrent_streams_run_together() -> None:
     """100 streams at once all complete, and they run side by side: every stream has its first
-    token before any stream has its answer (each takes 1.5 s of pauses). Wall-time ratios:
-    benchmarks/emulator.py and benchmarks/concurrency.py."""
+    token before any stream has its answer (each takes 1.5 s of pauses), in the order the
+    chunks arrived (a shared counter, no clock). Wall-time ratios: benchmarks/emulator.py and
+    benchmarks/concurrency.py."""
+    order = itertools.count(1)
     with FakeHuggingChat(slow_tokens=4, slow_delay=0.5) as fake:
         async with AsyncSession(max_clients=100) as s:
 
-            async def one() -> tuple[bytes, float, float]:
+            async def one() -> tuple[bytes, int, int]:
                 r = await s.post(fake.base_url + "/conversation", json={"model": "fake/slow"})
                 cid = r.json()["conversationId"]
                 root = json.loads(r.json()["conversation"])["json"]["rootMessageId"]
@@ -794,19 +797,20 @@ async def test_concurrent_streams_run_together() -> None:
                     headers={"Origin": fake.origin},
                     stream=True,
                 )
-                body, first, done = b"", 0.0, 0.0
+                body, first, done = b"", 0, 0
                 async for chunk in r.aiter_content():
                     body += chunk
                     if not first and b'"type":"stream"' in body:
-                        first = time.monotonic()
+                        first = next(order)
                     if not done and b'"finalAnswer"' in body:
-                        done = time.monotonic()
+                        done = next(order)
                 await r.aclose()
                 return body, first, done
 
             results = await asyncio.gather(*(one() for _ in range(100)))
     bodies = [body for body, _, _ in results]
     assert all(final(b)["text"] == texts(b) == "tok0 tok1 tok2 tok3 " for b in bodies)
+    assert all(first and done for _, first, done in results)
     assert max(first for _, first, _ in results) < min(done for _, _, done in results)
 
 

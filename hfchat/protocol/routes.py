@@ -55,6 +55,7 @@ class Request:
 
     @property
     def idempotent(self) -> bool:
+        """True for methods that may be repeated safely (GET, HEAD, OPTIONS)."""
         return self.method in ("GET", "HEAD", "OPTIONS")
 
 
@@ -90,10 +91,12 @@ def _json(method: str, path: str, route: str, payload: Any) -> Request:
 
 
 def list_models(v2: bool = True) -> Request:
+    """The model list (``v2``: the 2026 ``/api/v2/models``, else the 2024 ``/api/models``)."""
     return Request("GET", "/api/v2/models" if v2 else "/api/models", "models")
 
 
 def create_conversation(model: str, preprompt: str | None) -> Request:
+    """Create a conversation with ``model`` and an optional system prompt (``preprompt``)."""
     payload: dict[str, Any] = {"model": model}
     if preprompt:
         payload["preprompt"] = preprompt
@@ -101,6 +104,10 @@ def create_conversation(model: str, preprompt: str | None) -> Request:
 
 
 def get_conversation(cid: str, kind: str = "v2") -> Request:
+    """Read a conversation: ``kind`` is ``v2`` (2026), ``flat`` (2024 JSON) or ``devalue``
+    (2024 SvelteKit ``__data.json``). Raises :class:`~hfchat.errors.ConfigurationError`
+    for an id that is not one.
+    """
     check_conversation_id(cid)
     if kind == "v2":
         return Request("GET", f"/api/v2/conversations/{cid}", "read")
@@ -194,6 +201,9 @@ def send_message(
 def stop_generating(
     cid: str, generation_id: str | None = None, seen_content_length: int | None = None
 ) -> Request:
+    """Stop the answer being generated in ``cid`` (``generation_id`` and
+    ``seen_content_length`` go in the body when known).
+    """
     check_conversation_id(cid)
     payload: dict[str, Any] = {}
     if generation_id:
@@ -217,12 +227,16 @@ def replay_stream(cid: str, generation_id: str, from_seq: int = 0) -> Request:
 
 
 def delete_conversation(cid: str, v2: bool = True) -> Request:
+    """Delete the conversation ``cid`` (``v2``: the 2026 route)."""
     check_conversation_id(cid)
     path = f"/api/v2/conversations/{cid}" if v2 else f"/conversation/{cid}"
     return Request("DELETE", path, "delete", {"accept": "application/json"})
 
 
 def rename_conversation(cid: str, title: str, v2: bool = True) -> Request:
+    """Set a conversation's title (1 to 100 characters, else
+    :class:`~hfchat.errors.ConfigurationError`).
+    """
     check_conversation_id(cid)
     title = title.strip()
     if not 1 <= len(title) <= 100:
@@ -232,11 +246,15 @@ def rename_conversation(cid: str, title: str, v2: bool = True) -> Request:
 
 
 def share_conversation(cid: str) -> Request:
+    """Share a conversation publicly (the answer holds the public URL or share id)."""
     check_conversation_id(cid)
     return _json("POST", f"/conversation/{cid}/share", "share", {})
 
 
 def download_file(cid: str, sha: str) -> Request:
+    """Download a conversation's file by its sha256 (64 hex digits, else
+    :class:`~hfchat.errors.ConfigurationError`).
+    """
     check_conversation_id(cid)
     if not re.fullmatch(r"[0-9a-f]{64}", sha or ""):
         raise ConfigurationError(f"not a file hash: {sha!r:.70}")
@@ -244,6 +262,7 @@ def download_file(cid: str, sha: str) -> Request:
 
 
 def list_conversations(page: int = 0, v2: bool = True) -> Request:
+    """One page (``page`` from 0) of the account's conversations."""
     path = "/api/v2/conversations" if v2 else "/api/conversations"
     return Request("GET", f"{path}?{urlencode({'p': page})}", "list")
 
@@ -254,4 +273,5 @@ def accept_welcome() -> Request:
 
 
 def user(v2: bool = True) -> Request:
+    """The session's user (``v2``: the 2026 route)."""
     return Request("GET", "/api/v2/user" if v2 else "/api/user", "user")

@@ -24,6 +24,8 @@ def is_web_tool(name: str | None) -> bool:
 
 
 class SourceList:
+    """The web sources of one answer: http(s) URLs in order of arrival, each once."""
+
     __slots__ = ("_items", "_seen")
 
     def __init__(self) -> None:
@@ -31,6 +33,9 @@ class SourceList:
         self._seen: set[str] = set()
 
     def add(self, url: Any, title: Any = None) -> bool:
+        """Add ``url`` (with its title, when it is a string); False when it is no http(s) URL
+        or was seen already.
+        """
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             return False
         url = url.strip()
@@ -52,6 +57,7 @@ class SourceList:
         return added
 
     def extend(self, pairs: Iterable[tuple[str, str | None]]) -> list[dict[str, str]]:
+        """Add ``(url, title)`` pairs; the entries that were new."""
         added = []
         for url, title in pairs:
             if self.add(url, title):
@@ -59,6 +65,7 @@ class SourceList:
         return added
 
     def to_list(self) -> list[dict[str, str]]:
+        """Copies of the sources as ``{"url": ..., "title": ...}`` dicts."""
         return [dict(s) for s in self._items]
 
     def __len__(self) -> int:

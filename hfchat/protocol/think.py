@@ -35,9 +35,13 @@ class ThinkSplitter:
 
     @property
     def in_text(self) -> bool:
+        """True once the reasoning is over (or there was none): tokens are text from now on."""
         return self._state == _TEXT
 
     def feed(self, token: str) -> tuple[str, str]:
+        """``(reasoning, text)`` of one token; a partial ``<think>``/``</think>`` tag at its end
+        is held back until the next token decides it.
+        """
         if self._state == _TEXT:
             return "", token
         buf = self._buf + token

@@ -177,10 +177,12 @@ class FakeHuggingChat:
 
     @property
     def running(self) -> bool:
+        """True between :meth:`start` and :meth:`stop`."""
         return self._server is not None
 
     @property
     def port(self) -> int:
+        """The loopback port the server listens on (the one picked when 0 was asked for)."""
         return self._port
 
     @property
@@ -206,6 +208,7 @@ class FakeHuggingChat:
             return list(self._requests)
 
     def clear_requests(self) -> None:
+        """Forget the recorded requests (:attr:`requests` is empty afterwards)."""
         with self._lock:
             self._requests.clear()
 
@@ -220,10 +223,12 @@ class FakeHuggingChat:
             self._titles.extend(titles)
 
     def take_script(self) -> str | None:
+        """The next scripted reply (see :meth:`script`), consumed, or None."""
         with self._lock:
             return self._scripts.popleft() if self._scripts else None
 
     def take_title(self) -> str | None:
+        """The next scripted title, consumed, or None."""
         with self._lock:
             return self._titles.popleft() if self._titles else None
 
@@ -234,6 +239,7 @@ class FakeHuggingChat:
         return self.faults.inject(name, times=times, route=route, **options)
 
     def clear_faults(self) -> None:
+        """Remove every injected fault that has not fired yet."""
         self.faults.clear()
 
     @property

@@ -111,6 +111,10 @@ class FaultBook:
     def inject(
         self, name: str, times: int | None = 1, route: str | None = None, **options: Any
     ) -> Fault:
+        """Add a fault ``name`` (see ``FAULT_OPTIONS``) for ``times`` uses (None: every time) on
+        ``route`` (default: the fault's natural route); raises ``ValueError`` for an unknown
+        fault or route and ``TypeError`` for an option the fault does not take.
+        """
         if name not in FAULT_OPTIONS:
             raise ValueError(f"unknown fault {name!r}; expected one of {', '.join(FAULT_NAMES)}")
         route = route or _NATURAL_ROUTE.get(name, "post")
@@ -130,11 +134,13 @@ class FaultBook:
         return fault
 
     def clear(self) -> None:
+        """Remove every fault."""
         with self._lock:
             self._faults.clear()
 
     @property
     def pending(self) -> list[Fault]:
+        """The faults that still have uses left, in order of injection."""
         with self._lock:
             return list(self._faults)
 
@@ -174,6 +180,7 @@ class RandomChunker:
         self._next = self._rng.randint(min_size, max_size)
 
     def split(self, data: bytes) -> list[bytes]:
+        """``data`` cut into pieces of seeded random sizes; a short rest waits for more data."""
         buf = self._pending + data
         out: list[bytes] = []
         pos = 0
@@ -185,5 +192,6 @@ class RandomChunker:
         return out
 
     def flush(self) -> list[bytes]:
+        """The rest held back by :meth:`split`."""
         rest, self._pending = self._pending, b""
         return [rest] if rest else []

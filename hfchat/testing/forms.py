@@ -68,6 +68,7 @@ def parse_multipart(body: bytes, content_type: str) -> list[Part] | None:
 
 
 def parse_cookies(header: str) -> dict[str, str]:
+    """The cookies of a ``Cookie`` header (the first value of a repeated name wins)."""
     cookies: dict[str, str] = {}
     for item in header.split(";"):
         name, eq, value = item.strip().partition("=")

@@ -93,9 +93,11 @@ class HandlerRequest:
 
     @property
     def legacy(self) -> bool:
+        """True when the emulator plays a 2024 server."""
         return self.fake.generation == "2024"
 
     def param(self, name: str) -> str:
+        """The named group ``name`` of the route's path match."""
         assert self.match is not None
         return self.match.group(name)
 
@@ -116,6 +118,7 @@ Headers = list[tuple[str, str]]
 def json_response(
     obj: Any, status: int = 200, *, chunked: bool = True, headers: Headers | None = None
 ) -> WireResponse:
+    """A JSON response (JavaScript's ``JSON.stringify`` spacing), chunk-framed by default."""
     body = js_json(obj).encode("utf-8")
     return WireResponse(
         status, body, [*(headers or []), ("content-type", "application/json")], chunked=chunked
@@ -150,6 +153,7 @@ def message_error_id(status: int) -> WireResponse:
 def text_response(
     status: int, text: str, content_type: str = "text/plain;charset=UTF-8"
 ) -> WireResponse:
+    """A text response with ``content_type``, chunk-framed."""
     return WireResponse(
         status, text.encode("utf-8"), [("content-type", content_type)], chunked=True
     )
@@ -160,6 +164,7 @@ def empty_response(status: int = 200) -> WireResponse:
 
 
 def not_found(req: HandlerRequest) -> WireResponse:
+    """chat-ui's 404: its HTML error page for a browser, else ``{"message": "Not Found"}``."""
     if "text/html" in req.headers.get("accept", ""):
         page = "<!doctype html><html><head><title>404</title></head><body><h1>404</h1>"
         return text_response(404, page + "<p>Not found</p></body></html>", "text/html")

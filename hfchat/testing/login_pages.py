@@ -95,6 +95,9 @@ class LoginPages:
             self.username = self.password = None
 
     def check(self, username: str, password: str, email: str | None) -> bool:
+        """Whether the sign-in form's credentials are accepted (any non-empty ones until
+        :meth:`require` set some).
+        """
         with self._lock:
             want_user, want_password = self.username, self.password
         if not username or not password:
@@ -106,34 +109,40 @@ class LoginPages:
         )
 
     def start(self, redirect_uri: str, next_path: str) -> str:
+        """Begin a sign-in that returns to ``redirect_uri`` then ``next_path``; its state token."""
         state = secrets.token_urlsafe(16)
         with self._lock:
             self._pending[state] = _Pending(redirect_uri, next_path)
         return state
 
     def pending(self, state: str) -> _Pending | None:
+        """The sign-in begun under ``state``, or None."""
         with self._lock:
             return self._pending.get(state)
 
     def issue_code(self, state: str) -> str:
+        """A one-time authorization code for the sign-in ``state``."""
         code = secrets.token_urlsafe(16)
         with self._lock:
             self._codes[code] = state
         return code
 
     def redeem(self, code: str, state: str) -> _Pending | None:
+        """The sign-in a code was issued for (consumed), or None for a wrong or used code."""
         with self._lock:
             if self._codes.pop(code, None) != state:
                 return None
             return self._pending.pop(state, None)
 
     def issue_token(self) -> str:
+        """A new hub session token (only its hash is kept)."""
         token = "hf_" + secrets.token_hex(17)
         with self._lock:
             self._tokens.add(hashlib.sha256(token.encode()).hexdigest())
         return token
 
     def valid_token(self, token: str | None) -> bool:
+        """Whether ``token`` is one :meth:`issue_token` gave out."""
         if not token:
             return False
         with self._lock:

@@ -98,6 +98,7 @@ MODELS: tuple[ModelSpec, ...] = (
 
 
 def models_for(generation: str) -> list[ModelSpec]:
+    """The fake models a server of ``generation`` (``"2026"`` or ``"2024"``) lists."""
     return [m for m in MODELS if generation in m.generations]
 
 

@@ -85,6 +85,7 @@ class WireResponse:
     error_message: str | None = None  # a SvelteKit ``error()``: body negotiated on ``Accept``
 
     def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (any case), or None."""
         name = name.lower()
         for key, value in self.headers:
             if key.lower() == name:
@@ -122,6 +123,9 @@ class ChunkSink:
         self._held_size += len(frame)
 
     async def write(self, data: bytes, hold: bool = False) -> None:
+        """Frame ``data`` as chunks (split by the fault's chunker when set) and send them;
+        ``hold`` keeps them for the next write (up to :attr:`HOLD_LIMIT` bytes).
+        """
         if self.closed or not data:
             return
         pieces = self.splitter.split(data) if self.splitter is not None else [data]
@@ -168,6 +172,7 @@ class DetachedSink(ChunkSink):
         self._held_size = 0
 
     def abort(self) -> None:
+        """Mark the stream aborted (the reader left)."""
         self.aborted = True
 
 
@@ -178,6 +183,9 @@ class Router:
         self._routes: list[tuple[str, re.Pattern[str], Any]] = []
 
     def register(self, method: str, path_regex: str, handler: Any) -> None:
+        """Route ``method`` requests whose path fully matches ``path_regex`` to ``handler``
+        (registered later wins).
+        """
         self._routes.insert(0, (method.upper(), re.compile(path_regex), handler))
 
     def resolve(self, method: str, path: str) -> tuple[Any, re.Match[str] | None, list[str]]:
@@ -217,6 +225,9 @@ class HttpServer:
     # lifecycle --------------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Bind the socket and serve on a background thread; returns once it listens (raises
+        what the start failed with).
+        """
         sock = socket.create_server((self.host, self.port), backlog=4096)
         self.port = sock.getsockname()[1]
         loop = asyncio.new_event_loop()
@@ -252,6 +263,7 @@ class HttpServer:
         self._server = await asyncio.start_server(self._on_connect, sock=sock)
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Close the server and its connections, waiting at most ``timeout`` seconds."""
         loop, thread = self.loop, self._thread
         if loop is None or thread is None or loop.is_closed():
             return

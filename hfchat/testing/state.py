@@ -46,6 +46,7 @@ class Session:
 
     @property
     def owner(self) -> str:
+        """Who owns this session's conversations: the user once logged in, else the session."""
         return f"user:{self.user['id']}" if self.user else f"session:{self.key}"
 
 
@@ -77,6 +78,7 @@ class Message:
     reasoning: str | None = None
 
     def snapshot(self) -> dict[str, Any]:
+        """The message as plain data (what :attr:`FakeHuggingChat.conversations` shows)."""
         data: dict[str, Any] = {
             "id": self.id,
             "from": self.from_,
@@ -122,6 +124,7 @@ class Generation:
 
     @property
     def done(self) -> bool:
+        """True once the generation ended (completed, failed or interrupted)."""
         return self.status != "running"
 
     def notify(self) -> None:
@@ -131,6 +134,7 @@ class Generation:
             event.set()
 
     def changed(self) -> asyncio.Event:
+        """An event set at the next change (replay readers wait on it)."""
         if self._changed is None:
             self._changed = asyncio.Event()
         return self._changed
@@ -154,6 +158,7 @@ class Conversation:
     share_id: str | None = None
 
     def add(self, message: Message) -> Message:
+        """Add ``message`` and link it under its parent; returns it."""
         self.messages.append(message)
         self.by_id[message.id] = message
         if message.ancestors:
@@ -163,6 +168,9 @@ class Conversation:
         return message
 
     def add_child(self, parent_id: str, from_: str, content: str, **extra: Any) -> Message:
+        """A new message under ``parent_id`` (``TreeError(500)`` when there is no such
+        message), added and returned.
+        """
         parent = self.by_id.get(parent_id)
         if parent is None:
             raise TreeError(500)
@@ -180,6 +188,7 @@ class Conversation:
         return self.add(message)
 
     def snapshot(self) -> dict[str, Any]:
+        """The conversation as plain data (see :attr:`FakeHuggingChat.conversations`)."""
         return {
             "id": self.id,
             "title": self.title,
@@ -231,6 +240,9 @@ class Store:
             return fresh, True
 
     def login(self, key: str) -> Session:
+        """Log the session ``key`` in as the store's user; its anonymous conversations move
+        to the user. Returns the session.
+        """
         with self.lock:
             session, _ = self.session(key)
             previous = session.owner
@@ -241,12 +253,14 @@ class Store:
             return session
 
     def logout(self, key: str) -> None:
+        """End the session ``key``."""
         with self.lock:
             self.sessions.pop(key, None)
 
     # conversations ----------------------------------------------------------------------------
 
     def create(self, owner: str, model: str, preprompt: str) -> Conversation:
+        """A new conversation of ``owner`` with ``model`` and system prompt ``preprompt``."""
         stamp = now()
         root = Message(
             id=str(uuid.uuid4()),
@@ -271,17 +285,20 @@ class Store:
         return conv
 
     def owned(self, owner: str) -> list[Conversation]:
+        """The conversations of ``owner``, most recently updated first."""
         with self.lock:
             convs = [c for c in self.conversations.values() if c.owner == owner]
         return sorted(convs, key=lambda c: c.updated_at, reverse=True)
 
     def delete(self, cid: str) -> None:
+        """Delete the conversation ``cid`` (and its share) if it exists."""
         with self.lock:
             conv = self.conversations.pop(cid, None)
             if conv is not None and conv.share_id:
                 self.shares.pop(conv.share_id, None)
 
     def share(self, conv: Conversation) -> str:
+        """The share id of ``conv``, made on first use."""
         with self.lock:
             if conv.share_id is None:
                 conv.share_id = _share_id()

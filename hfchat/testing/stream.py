@@ -135,19 +135,23 @@ class StreamRun:
     # writing ----------------------------------------------------------------------------------
 
     async def write(self, data: bytes, hold: bool = False) -> None:
+        """Send raw bytes of the stream (``hold``: frame now, send with the next write)."""
         assert self.sink is not None and self.loop is not None
         await self.sink.write(data, hold)
         self.last_write = self.loop.time()
 
     async def flush(self) -> None:
+        """Send what is held back."""
         assert self.sink is not None
         await self.sink.flush()
 
     async def emit(self, update: dict[str, Any]) -> None:
+        """Send one update line and record it in the generation."""
         await self.write(update_line(update))
         self.record(update)
 
     async def emit_token(self, token: str, hold: bool = False) -> None:
+        """Send one ``stream`` token line (padded like chat-ui's)."""
         line = self.token_lines.get(token)
         if line is None:
             line = b'{"type":"stream","token":' + js_json(pad_token(token)).encode() + b"}\n"
@@ -162,11 +166,13 @@ class StreamRun:
             self.pending_tokens.append(token)
 
     async def emit_router(self) -> None:
+        """Send the router metadata once, when the reply has some."""
         if self.reply.router_metadata is not None and not self.router_sent:
             self.router_sent = True
             await self.emit({"type": "routerMetadata", **self.reply.router_metadata})
 
     async def emit_title(self) -> None:
+        """Send the conversation's title update (scripted, or made from the prompt)."""
         title = self.take_title()
         if title is None:
             prompt = " ".join(self.turn.prompt.split())
@@ -199,6 +205,7 @@ class StreamRun:
         self.gen.notify()
 
     def flush_tokens(self) -> None:
+        """Record the tokens sent so far as one merged update (what replays show)."""
         if self.pending_tokens:
             self.gen.events.append({"type": "stream", "token": "".join(self.pending_tokens)})
             self.pending_tokens.clear()
@@ -265,6 +272,7 @@ class StreamRun:
         self.last_write = self.loop.time()
 
     async def huge_line(self, size: int) -> None:
+        """Send one ``stream`` line of ``size`` bytes without a newline limit (a fault)."""
         head, tail = b'{"type":"stream","token":"', b'"}\n'
         filler = max(size - len(head) - len(tail), 0)
         await self.write(head)
@@ -275,6 +283,7 @@ class StreamRun:
         await self.write(tail)
 
     async def elicitation(self) -> None:
+        """Send an MCP tool call that waits for user input (an elicitation) and end there."""
         tool_uuid = str(uuid.uuid4())
         call = {"name": "web_search_exa", "parameters": {"query": self.turn.prompt}}
         await self.emit({"type": "tool", "subtype": "call", "uuid": tool_uuid, "call": call})
@@ -299,6 +308,9 @@ class StreamRun:
     # endings ----------------------------------------------------------------------------------
 
     async def finish_ok(self) -> None:
+        """Send the final answer (whole, or cut in half by ``truncated_final``) and complete
+        the generation.
+        """
         final = {"type": "finalAnswer", "text": self.reply.text, "interrupted": False}
         if "truncated_final" in self.faults:
             line = update_line(final)
@@ -322,6 +334,9 @@ class StreamRun:
         await self.emit({"type": "status", "status": "finished"})
 
     async def finish_stopped(self) -> None:
+        """End an interrupted generation: the text so far (cut to ``seen_content_length``)
+        as an interrupted final answer.
+        """
         text = "".join(self.parts)
         if self.gen.seen_content_length is not None:
             text = utf16_prefix(text, self.gen.seen_content_length)
@@ -336,6 +351,7 @@ class StreamRun:
         self._complete(self.turn.prior + text, True, "interrupted")
 
     async def finish_error(self, code: int, message: str) -> None:
+        """End with an error status update (``statusCode`` on 2026 servers)."""
         if not self.turn.legacy and self.turn.first_turn:
             await self.emit_title()
         update: dict[str, Any] = {"type": "status", "status": "error", "message": message}

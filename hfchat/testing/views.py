@@ -28,6 +28,7 @@ __all__ = [
 
 
 def persisted_updates(message: Message) -> list[dict[str, Any]]:
+    """A message's stored updates as the server returns them (token lengths expanded)."""
     return [
         {"type": "stream", "token": "", "len": u} if isinstance(u, int) else dict(u)
         for u in message.updates
@@ -80,6 +81,7 @@ def _message_v2(m: Message) -> dict[str, Any]:
 
 
 def conversation_v2(conv: Conversation, shared: bool = False) -> dict[str, Any]:
+    """A conversation as ``GET /api/v2/conversations/<id>`` returns it (2026)."""
     return {
         "messages": [_message_v2(m) for m in conv.messages],
         "title": conv.title,
@@ -95,6 +97,7 @@ def conversation_v2(conv: Conversation, shared: bool = False) -> dict[str, Any]:
 
 
 def conversation_flat(conv: Conversation, legacy: bool, model_tools: bool) -> dict[str, Any]:
+    """A conversation as the 2024 ``GET /api/conversation/<id>`` returns it."""
     messages = []
     for m in conv.messages:
         item: dict[str, Any] = {
@@ -212,11 +215,13 @@ def list_item_devalue(conv: Conversation) -> dict[str, Any]:
 
 
 def data_json_error(status: int, message: str) -> str:
+    """A SvelteKit ``__data.json`` error node (2024 servers) with ``status`` and ``message``."""
     node = {"type": "error", "error": {"message": message}, "status": status}
     return '{"type":"data","nodes":[{"type":"skip"},' + js_json(node) + "]}\n"
 
 
 def list_item(conv: Conversation) -> dict[str, Any]:
+    """A conversation list entry of the 2026 ``/api/conversations`` (plain JSON)."""
     return {
         "_id": conv.id,
         "id": conv.id,
@@ -228,6 +233,7 @@ def list_item(conv: Conversation) -> dict[str, Any]:
 
 
 def list_item_v2(conv: Conversation) -> dict[str, Any]:
+    """A conversation list entry of the 2026 v2 route (superjson types)."""
     oid = ObjectId(conv.id)
     return {
         "_id": oid,
@@ -240,6 +246,7 @@ def list_item_v2(conv: Conversation) -> dict[str, Any]:
 
 
 def list_item_legacy(conv: Conversation, model_tools: bool) -> dict[str, Any]:
+    """A conversation list entry of the 2024 ``/api/conversations``."""
     return {
         "id": conv.id,
         "title": conv.title,

@@ -506,10 +506,12 @@ def test_stalled_stream_hits_the_idle_timeout(fake: FakeHuggingChat) -> None:
     fake.inject("stall", after_tokens=1, seconds=30)
     for mode in MODES:
         d = Driver(mode, base_url=fake.base_url, model="fake/echo", timeout=(2, 1.5))
-        t0 = time.monotonic()
-        with pytest.raises(StreamTimeoutError) as info:
+        # the stall outlasts the test: the error can only come from the 1.5 s idle limit
+        # (how soon: benchmarks/timings.py)
+        with pytest.raises(
+            StreamTimeoutError, match=r"no update from the server for 1\.5 s"
+        ) as info:
             d.stream("one two three")
-        assert time.monotonic() - t0 < 10
         assert info.value.partial_text == text(d.seen)
         fake.inject("stall", after_tokens=1, seconds=30)
 
@@ -622,16 +624,30 @@ def test_cleanup_deletes_created_conversations(fake: FakeHuggingChat) -> None:
 
 
 async def test_async_concurrency_runs_streams_together(fake: FakeHuggingChat) -> None:
+    """20 turns at once overlap: streams are open side by side (sequential turns would have
+    one at a time). Wall-time figures: benchmarks/timings.py."""
+    open_now, peak = 0, 0
+
+    async def one(c: AsyncHuggingChatClient, prompt: str) -> TurnResult:
+        nonlocal open_now, peak
+        result, started = None, False
+        async for ev in c.stream_chat(prompt):
+            if isinstance(ev, TurnEnd):
+                result = ev.result
+                open_now -= 1
+            elif not started and isinstance(ev, TextDelta) and ev.text:
+                started = True
+                open_now += 1
+                peak = max(peak, open_now)
+        assert result is not None and started
+        return result
+
     async with AsyncHuggingChatClient(base_url=fake.base_url, model="fake/slow") as c:
         await c.chat("warm")
-        t0 = time.monotonic()
-        await c.chat("one")
-        one = time.monotonic() - t0
-        t0 = time.monotonic()
-        results = await asyncio.gather(*[c.chat(f"q{i}") for i in range(20)])
-        many = time.monotonic() - t0
+        results = await asyncio.gather(*[one(c, f"q{i}") for i in range(20)])
     assert all(r.text for r in results)
-    assert many < one * 5  # 20 streams overlap; sequential would be ~20x
+    assert open_now == 0
+    assert peak > 1  # streams overlap; sequential turns would peak at 1
 
 
 def test_sync_client_is_thread_safe(fake: FakeHuggingChat) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib
 from typing import Any
+from unittest import mock
 
 import pytest
+from curl_cffi import requests as curl_requests
 from langchain_tests.unit_tests import ChatModelUnitTests
 
 from langchain_hfchat import ChatHuggingChat
@@ -57,3 +59,34 @@ class TestChatHuggingChatUnit(ChatModelUnitTests):
     @property
     def model_override_value(self) -> str:
         return "fake/reasoner"
+
+
+def test_construction_opens_no_session() -> None:
+    """Construction is cheap because it does no I/O: no curl session is opened. (The standard
+    suite's test_init_time runs with ``--benchmark-disable``: tests time nothing; the time per
+    construction is printed by benchmarks/timings.py.)"""
+    opened: list[str] = []
+    sync_init = curl_requests.Session.__init__
+    async_init = curl_requests.AsyncSession.__init__
+
+    def sync(session: Any, *args: Any, **kwargs: Any) -> None:
+        opened.append("Session")
+        sync_init(session, *args, **kwargs)
+
+    def asyncs(session: Any, *args: Any, **kwargs: Any) -> None:
+        opened.append("AsyncSession")
+        async_init(session, *args, **kwargs)
+
+    with (
+        mock.patch.object(curl_requests.Session, "__init__", sync),
+        mock.patch.object(curl_requests.AsyncSession, "__init__", asyncs),
+    ):
+        models = [
+            ChatHuggingChat(model="fake/echo", base_url="http://127.0.0.1:9") for _ in range(10)
+        ]
+        assert all(m.model_name == "fake/echo" for m in models)
+        assert opened == []
+        # the probe sees a session where one is opened (the check above could fail)
+        models[0].client._acquire()
+        assert opened == ["Session"]
+        models[0].client.close()
