@@ -90,6 +90,7 @@ class Gateway:
 
     @property
     def client(self) -> AsyncHuggingChatClient:
+        """The one shared async client of this process (created on first use, no I/O)."""
         if self._client is None:
             s = self.settings
             kw: dict[str, Any] = {
@@ -116,12 +117,14 @@ class Gateway:
         await self.generations.stop_all(self.settings.shutdown_grace)
 
     async def aclose(self) -> None:
+        """Stop the generations still streaming, then close the client if this gateway made it."""
         await self.stop_generations()
         if self._client is not None and self._owns_client:
             await self._client.aclose()
 
     # -- models ----------------------------------------------------------------------------------
     async def models(self) -> list[ModelInfo]:
+        """The server's models (cached by the client)."""
         return await self.client.list_models()
 
     async def resolve_model(self, name: str) -> str:

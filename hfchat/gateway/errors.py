@@ -46,6 +46,7 @@ class GatewayError(Exception):
         return self.message
 
     def body(self, secrets: Iterable[str] = ()) -> dict[str, Any]:
+        """The OpenAI error object, with ``secrets`` scrubbed from the message."""
         return error_body(self.message, self.type, self.code, self.param, secrets)
 
 

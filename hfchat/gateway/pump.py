@@ -114,6 +114,7 @@ class Generation:
 
     @property
     def finished(self) -> bool:
+        """The generation ended (its stream was read to the end, or it was stopped)."""
         return self._finished
 
 
@@ -124,9 +125,11 @@ class Registry:
         self._live: set[Generation] = set()
 
     def add(self, gen: Generation) -> None:
+        """Track a generation that is streaming (stopped on shutdown)."""
         self._live.add(gen)
 
     def discard(self, gen: Generation) -> None:
+        """Forget a generation that ended."""
         self._live.discard(gen)
 
     def __len__(self) -> int:

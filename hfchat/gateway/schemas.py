@@ -77,6 +77,8 @@ class ChatRequestMessage(_Model):
 
 
 class FunctionDef(_Model):
+    """An OpenAI function tool: name, description and JSON-schema parameters."""
+
     name: str = Field(min_length=1, max_length=128)
     description: str | None = None
     parameters: dict[str, Any] | None = None
@@ -146,6 +148,7 @@ class ChatCompletionRequest(_Model):
         return value
 
     def stop_list(self) -> list[str]:
+        """The ``stop`` sequences as a list (one string, several, or none)."""
         if self.stop is None:
             return []
         return [self.stop] if isinstance(self.stop, str) else list(self.stop)

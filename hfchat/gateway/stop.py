@@ -32,6 +32,8 @@ class StopCutter:
         return (text[: min(hits)], True) if hits else (text, False)
 
     def feed(self, text: str) -> str:
+        """The part of ``text`` that can be sent now (text that may begin a stop sequence is
+        held back; nothing after a stop sequence is ever returned)."""
         if self.done:
             return ""
         buf = self._held + text
@@ -50,5 +52,6 @@ class StopCutter:
         return buf[: len(buf) - keep]
 
     def flush(self) -> str:
+        """The held text at the end of the answer (none once a stop sequence was seen)."""
         held, self._held = self._held, ""
         return "" if self.done else held
