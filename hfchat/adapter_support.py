@@ -130,6 +130,20 @@ def warn_unsupported(names: Iterable[str]) -> None:
     warnings.warn(unsupported_warning(names), UserWarning, stacklevel=level + 1)
 
 
+def warn_unsupported_once(adapter: Any, call_kwargs: Mapping[str, Any]) -> None:
+    """Warn once per adapter instance about the parameters HuggingChat ignores that it holds
+    (fields set, ``model_kwargs``) or that a call passed; the adapter keeps the flag
+    ``_warned_unsupported``."""
+    if adapter._warned_unsupported:
+        return
+    names = [n for n in UNSUPPORTED_PARAMS if getattr(adapter, n, None) is not None]
+    names += [n for n in UNSUPPORTED_PARAMS if call_kwargs.get(n) is not None]
+    names += list(adapter.model_kwargs)
+    if names:
+        adapter._warned_unsupported = True
+        warn_unsupported(names)
+
+
 CLIENT_KWARGS_ONLY: tuple[str, ...] = (
     "impersonate",
     "max_connections",

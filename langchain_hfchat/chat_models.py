@@ -27,14 +27,13 @@ from pydantic import (
 import hfchat
 from hfchat.adapter_support import (
     CLIENT_KWARGS_ONLY,
-    UNSUPPORTED_PARAMS,
     LazyClients,
     approximate_token_ids,
     check_client_kwargs,
     client_options,
     redact_url,
     route_deprecated,
-    warn_unsupported,
+    warn_unsupported_once,
 )
 from hfchat.events import TurnEnd
 
@@ -226,14 +225,7 @@ class ChatHuggingChat(BaseChatModel):
             check_client_kwargs(self.client_kwargs)
 
     def _warn_unsupported(self, call_kwargs: dict[str, Any]) -> None:
-        if self._warned_unsupported:
-            return
-        names = [n for n in UNSUPPORTED_PARAMS if getattr(self, n, None) is not None]
-        names += [n for n in UNSUPPORTED_PARAMS if call_kwargs.get(n) is not None]
-        names += list(self.model_kwargs)
-        if names:
-            self._warned_unsupported = True
-            warn_unsupported(names)
+        warn_unsupported_once(self, call_kwargs)
 
     # -- LangChain identity ---------------------------------------------------------------------
     @property

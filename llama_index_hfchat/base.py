@@ -35,7 +35,6 @@ from pydantic import BaseModel
 import hfchat
 from hfchat.adapter_support import (
     CLIENT_KWARGS_ONLY,
-    UNSUPPORTED_PARAMS,
     LazyClients,
     approximate_token_ids,
     check_client_kwargs,
@@ -43,7 +42,7 @@ from hfchat.adapter_support import (
     client_options,
     redact_url,
     route_deprecated,
-    warn_unsupported,
+    warn_unsupported_once,
 )
 
 from ._messages import to_core_messages
@@ -264,14 +263,7 @@ class HuggingChatLLM(FunctionCallingLLM):
             yield name, redact_url(value) if name == "base_url" else value
 
     def _warn_unsupported(self, call_kwargs: dict[str, Any]) -> None:
-        if self._warned_unsupported:
-            return
-        names = [n for n in UNSUPPORTED_PARAMS if getattr(self, n, None) is not None]
-        names += [n for n in UNSUPPORTED_PARAMS if call_kwargs.get(n) is not None]
-        names += list(self.model_kwargs)
-        if names:
-            self._warned_unsupported = True
-            warn_unsupported(names)
+        warn_unsupported_once(self, call_kwargs)
 
     # -- deprecated attributes (these options moved to client_kwargs, as in ChatHuggingChat) ----
     @property
