@@ -34,7 +34,7 @@ from . import mapping, sse
 from .errors import GatewayError, error_body, from_exception
 from .pump import Generation, GenerationStopped, Item, Registry
 from .schemas import ChatCompletionRequest
-from .stop import StopCutter
+from ..stops import StopCutter
 
 __all__ = ["Gateway", "GatewaySettings", "create_app"]
 

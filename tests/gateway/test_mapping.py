@@ -10,7 +10,7 @@ from hfchat import errors as hf
 from hfchat.events import RouterInfo, TurnResult
 from hfchat.gateway import errors, mapping, sse
 from hfchat.gateway.schemas import ChatCompletionRequest
-from hfchat.gateway.stop import StopCutter
+from hfchat.stops import StopCutter
 from hfchat.tools import ToolCall
 
 

@@ -1,4 +1,5 @@
-"""Client-side stop sequences: the answer ends before the first stop sequence."""
+"""Client-side stop sequences, shared by the LangChain adapter and the gateway: the answer ends
+before the first stop sequence."""
 
 from __future__ import annotations
 
