@@ -17,7 +17,7 @@ import uuid
 from collections import OrderedDict, deque
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 from . import __version__
@@ -53,12 +53,14 @@ from .errors import (
 )
 from .events import TurnResult
 from .protocol import bodies, routes
-from .protocol.bodies import ConversationInfo, ModelInfo
 from .protocol.classify import body_message, classify
 from .protocol.routes import Request
 from .protocol.think import split_think
 from .protocol.turn import TurnAssembler
 from .tools import ToolCallBuffer, ToolSpec, tool_prompt
+
+if TYPE_CHECKING:
+    from .protocol.records import ConversationInfo, ModelInfo
 
 __all__ = [
     "DEFAULT_BASE_URL",
