@@ -62,6 +62,25 @@ async def core_client(base: str) -> tuple[Callable[[int], Awaitable[int]], Calla
     return one, client.aclose
 
 
+async def core_client_no_id_read(
+    base: str,
+) -> tuple[Callable[[int], Awaitable[int]], Callable[[], Any]]:
+    """The core without the message-id read beside each stream (to show what that read costs)."""
+    from hfchat import AsyncHuggingChatClient, TextDelta
+
+    client = AsyncHuggingChatClient(base_url=base, model=MODEL)
+    client._core.find_message_request = lambda turn: None  # type: ignore[method-assign]
+
+    async def one(i: int) -> int:
+        got = 0
+        async for ev in client.stream_chat(f"stream {i}"):
+            if type(ev) is TextDelta:
+                got += 1
+        return got
+
+    return one, client.aclose
+
+
 async def lc_client(base: str) -> tuple[Callable[[int], Awaitable[int]], Callable[[], Any]]:
     from langchain_hfchat import ChatHuggingChat
 
@@ -79,6 +98,7 @@ async def lc_client(base: str) -> tuple[Callable[[int], Awaitable[int]], Callabl
 CLIENTS: dict[str, Factory] = {
     "raw floor (AsyncSession)": raw_client,
     "core astream": core_client,
+    "core astream, no message-id read": core_client_no_id_read,
     "ChatHuggingChat.astream": lc_client,
 }
 
