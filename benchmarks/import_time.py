@@ -4,8 +4,11 @@ Every figure is the wall time of the import statement inside a fresh interpreter
 that interpreter with ``time.perf_counter``, so interpreter start-up is not counted). The
 statements are run round by round, interleaved, so that the machine's drift hits all alike; the
 headline is the median over rounds of ``import hfchat`` minus ``import curl_cffi`` measured in the
-same round (target ≤ 100 ms). ``--tree`` prints what ``import hfchat`` adds beyond curl_cffi,
-module by module, from ``python -X importtime`` (self time, median of the rounds).
+same round (target ≤ 100 ms). The interpreters run from the repository root (so the packages of
+this checkout are the ones imported) with compiled bytecode cached as an installed package has it
+(``PYTHONDONTWRITEBYTECODE`` is lifted and the cache goes to a temporary ``PYTHONPYCACHEPREFIX``,
+filled by one warm-up round that is not counted). ``--tree`` prints what ``import hfchat`` adds
+beyond curl_cffi, module by module, from ``python -X importtime`` (self time, median of the rounds).
 
     python benchmarks/import_time.py [--runs 9] [--tree]
 """
@@ -13,9 +16,12 @@ module by module, from ``python -X importtime`` (self time, median of the rounds
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 TARGETS = [
     ("import curl_cffi", "the core's HTTP dependency"),
@@ -28,6 +34,12 @@ TARGETS = [
 ]
 CORE, DEP = "import hfchat", "import curl_cffi"
 TARGET_MS = 100.0
+ROOT = Path(__file__).resolve().parent.parent
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, check=True, cwd=ROOT, env=_ENV)
 
 
 def import_ms(statement: str) -> float:
@@ -37,17 +49,12 @@ def import_ms(statement: str) -> float:
         f"{statement}\n"
         "print((time.perf_counter() - t) * 1000)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = _run([sys.executable, "-c", code])
     return float(out.stdout.strip().splitlines()[-1])
 
 
 def _self_times(statement: str) -> dict[str, int]:
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", statement],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    proc = _run([sys.executable, "-X", "importtime", "-c", statement])
     out: dict[str, int] = {}
     for line in proc.stderr.splitlines():
         parts = line.split("|")
@@ -78,6 +85,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--tree", action="store_true", help="also print the per-module tree")
     args = ap.parse_args()
+    cache = tempfile.TemporaryDirectory(prefix="pycache-")
+    _ENV["PYTHONPYCACHEPREFIX"] = cache.name
+    for statement, _ in TARGETS:  # warm-up: compile and cache the bytecode
+        import_ms(statement)
     rounds: list[dict[str, float]] = []
     for _ in range(args.runs):
         rounds.append({statement: import_ms(statement) for statement, _ in TARGETS})
@@ -98,6 +109,7 @@ def main() -> None:
     )
     if args.tree:
         tree(args.runs)
+    cache.cleanup()
 
 
 if __name__ == "__main__":
