@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pickle
+from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 
 from hfchat.events import ReasoningDelta, TextDelta, TurnEnd, TurnResult
+from langchain_hfchat import _messages
 from langchain_hfchat._messages import (
     PROVIDER,
     StopCutter,
@@ -77,3 +79,32 @@ def test_event_to_generation_matches_each_event_kind() -> None:
     cutter = StopCutter(["STOP"])
     assert event_to_generation(TextDelta("ab ST"), cutter) == _normal("ab ")
     assert event_to_generation(TextDelta("OP more"), cutter) is None
+
+
+def _stream_dumps(llm: Any, output_version: str | None) -> list[dict[str, Any]]:
+    kwargs = {} if output_version is None else {"output_version": output_version}
+    model = llm(**kwargs)
+    out = []
+    for chunk in model.stream("Why?"):
+        dump = chunk.model_dump()
+        dump.pop("id")  # the run id differs per call, and so do the server's ids
+        for key in ("conversation_id", "message_id"):
+            dump["response_metadata"].pop(key, None)
+        out.append(dump)
+    return out
+
+
+@pytest.mark.parametrize("output_version", [None, "v1"])
+def test_stream_is_the_same_with_and_without_the_fast_path(
+    make_llm: Any, monkeypatch: pytest.MonkeyPatch, output_version: str | None
+) -> None:
+    def llm(**kwargs: Any) -> Any:
+        return make_llm(model="fake/reasoner", **kwargs)
+
+    fast = _stream_dumps(llm, output_version)
+    slow_factory = _TextGenerations()
+    slow_factory.enabled = False
+    monkeypatch.setattr(_messages, "_TEXT", [slow_factory])
+    slow = _stream_dumps(llm, output_version)
+    assert len(fast) > 3 and any(d["content"] for d in fast)
+    assert fast == slow
