@@ -17,6 +17,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+#: the process id of each running emulator, by base URL
+PIDS: dict[str, int] = {}
+
+
+def process_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of process ``pid`` so far (Linux ``/proc``), or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
 def emulator_process(**options: object) -> Iterator[str]:
     """Start ``serve_forever`` in a child process; yield its base URL; stop it afterwards."""
@@ -43,8 +57,11 @@ def emulator_process(**options: object) -> Iterator[str]:
             time.sleep(0.05)
         else:
             raise RuntimeError("the emulator did not start within 15 s")
-        yield f"http://127.0.0.1:{port}"
+        base = f"http://127.0.0.1:{port}"
+        PIDS[base] = proc.pid
+        yield base
     finally:
+        PIDS.pop(f"http://127.0.0.1:{port}", None)
         proc.terminate()
         try:
             proc.wait(5)

@@ -6,6 +6,8 @@ the wall time of one stream and of 200 concurrent streams on a warm client, and 
 ``wall(200) / wall(1)``. What counts is each client's slow-down divided by the raw floor's slow-down
 in the same trial (on 2 cores the emulator shares the CPU, so the raw floor slows down too):
 target ≤ 1.10, median over the trials. Every stream starts a new conversation (create + send).
+A second table gives the CPU the N-stream burst took in the client process and in the emulator
+process (Linux), to show where the slow-down comes from on a machine whose cores both share.
 
     python benchmarks/concurrency.py [--streams 200] [--trials 5] [--tokens 50] [--delay 0.01]
 """
@@ -20,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from _emulator import emulator_process
+from _emulator import PIDS, emulator_process, process_cpu
 from stream_cost import _Floor, _send_args
 
 MODEL = "fake/slow"
@@ -62,6 +64,25 @@ async def core_client(base: str) -> tuple[Callable[[int], Awaitable[int]], Calla
     return one, client.aclose
 
 
+async def core_client_no_id_read(
+    base: str,
+) -> tuple[Callable[[int], Awaitable[int]], Callable[[], Any]]:
+    """The core without the message-id read beside each stream (to show what that read costs)."""
+    from hfchat import AsyncHuggingChatClient, TextDelta
+
+    client = AsyncHuggingChatClient(base_url=base, model=MODEL)
+    client._core.find_message_request = lambda turn: None  # type: ignore[method-assign]
+
+    async def one(i: int) -> int:
+        got = 0
+        async for ev in client.stream_chat(f"stream {i}"):
+            if type(ev) is TextDelta:
+                got += 1
+        return got
+
+    return one, client.aclose
+
+
 async def lc_client(base: str) -> tuple[Callable[[int], Awaitable[int]], Callable[[], Any]]:
     from langchain_hfchat import ChatHuggingChat
 
@@ -79,13 +100,19 @@ async def lc_client(base: str) -> tuple[Callable[[int], Awaitable[int]], Callabl
 CLIENTS: dict[str, Factory] = {
     "raw floor (AsyncSession)": raw_client,
     "core astream": core_client,
+    "core astream, no message-id read": core_client_no_id_read,
     "ChatHuggingChat.astream": lc_client,
 }
 
 
-async def trial(base: str, streams: int) -> dict[str, tuple[float, float, int]]:
-    """One trial: per client, wall(1), wall(streams) and the streams that completed."""
-    out: dict[str, tuple[float, float, int]] = {}
+Result = tuple[float, float, int, float, float]
+
+
+async def trial(base: str, streams: int) -> dict[str, Result]:
+    """One trial: per client, wall(1), wall(streams), the streams that completed, and the
+    client's and the emulator's CPU seconds for the burst."""
+    out: dict[str, Result] = {}
+    server = PIDS.get(base)
     for name, factory in CLIENTS.items():
         one, close = await factory(base)
         try:
@@ -94,10 +121,14 @@ async def trial(base: str, streams: int) -> dict[str, tuple[float, float, int]]:
             t0 = time.perf_counter()
             await one(-1000)
             single = time.perf_counter() - t0
-            t0 = time.perf_counter()
+            s0 = process_cpu(server) if server else None
+            c0, t0 = time.process_time(), time.perf_counter()
             counts = await asyncio.gather(*[one(i) for i in range(streams)])
             many = time.perf_counter() - t0
-            out[name] = (single, many, sum(1 for c in counts if c))
+            client_cpu = time.process_time() - c0
+            s1 = process_cpu(server) if server else None
+            server_cpu = s1 - s0 if s0 is not None and s1 is not None else float("nan")
+            out[name] = (single, many, sum(1 for c in counts if c), client_cpu, server_cpu)
         finally:
             res = close()
             if asyncio.iscoroutine(res):
@@ -112,7 +143,7 @@ def main() -> None:
     ap.add_argument("--tokens", type=int, default=50)
     ap.add_argument("--delay", type=float, default=0.01)
     args = ap.parse_args()
-    trials: list[dict[str, tuple[float, float, int]]] = []
+    trials: list[dict[str, Result]] = []
     with emulator_process(slow_tokens=args.tokens, slow_delay=args.delay) as base:
         for _ in range(args.trials):
             trials.append(asyncio.run(trial(base, args.streams)))
@@ -130,6 +161,14 @@ def main() -> None:
             f"| {name} | {single:.3f} | {many:.3f} | {slow:.2f} | "
             f"{statistics.median(rel):.2f} ({min(rel):.2f}–{max(rel):.2f}) | {done} |"
         )
+    print(f"\nCPU seconds of the {args.streams}-stream burst (median over the trials)\n")
+    print("| client | client process | emulator process | both |")
+    print("|---|---:|---:|---:|")
+    for name in CLIENTS:
+        cc = statistics.median(t[name][3] for t in trials)
+        sc = statistics.median(t[name][4] for t in trials)
+        both = statistics.median(t[name][3] + t[name][4] for t in trials)
+        print(f"| {name} | {cc:.3f} | {sc:.3f} | {both:.3f} |")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak client RSS: {peak_mb:.0f} MiB; target: ÷ raw slow-down ≤ 1.10 (median)")
 

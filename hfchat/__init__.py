@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
 from ._transport import ResponseInfo
@@ -42,9 +44,11 @@ from .events import (
     TurnResult,
     WebSearchStatus,
 )
-from .protocol.bodies import ConversationInfo, ConversationSummary, Message, ModelInfo
 from .protocol.routes import FileUpload
 from .tools import ToolCall, ToolSpec
+
+if TYPE_CHECKING:
+    from .protocol.records import ConversationInfo, ConversationSummary, Message, ModelInfo
 
 __all__ = [
     "AsyncHuggingChatClient",
@@ -95,3 +99,17 @@ __all__ = [
     "__version__",
     "client_pair",
 ]
+
+
+_LAZY = frozenset({"ConversationInfo", "ConversationSummary", "Message", "ModelInfo"})
+
+
+def __getattr__(name: str) -> Any:
+    """The pydantic records, imported on first use so that ``import hfchat`` stays light."""
+    if name in _LAZY:
+        from .protocol import records
+
+        value = getattr(records, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

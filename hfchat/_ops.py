@@ -10,7 +10,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Generator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._checks import ResponseChecks
 from ._response import Response
@@ -24,9 +24,11 @@ from .errors import (
     TransportError,
 )
 from .protocol import bodies, routes
-from .protocol.bodies import ConversationInfo, ModelInfo
 from .protocol.classify import classify
 from .protocol.routes import Request
+
+if TYPE_CHECKING:
+    from .protocol.records import ConversationInfo, ModelInfo
 
 __all__ = ["ConversationOps", "Op"]
 

@@ -10,7 +10,7 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import __version__
@@ -22,8 +22,10 @@ from .conversations import (
 from .errors import (
     InsecureTransportError,
 )
-from .protocol.bodies import ModelInfo
 from .protocol.routes import Request
+
+if TYPE_CHECKING:
+    from .protocol.records import ModelInfo
 
 __all__ = ["CoreSession", "is_loopback", "user_agent"]
 

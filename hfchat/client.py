@@ -69,7 +69,7 @@ from collections.abc import (
     Iterator,
     Sequence,
 )
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from curl_cffi import requests as curl
 from typing_extensions import Unpack
@@ -94,8 +94,10 @@ from .conversations import ChatMessage
 from .errors import ClientClosedError, HuggingChatError
 from .events import Event, TurnEnd, TurnResult
 from .protocol import routes
-from .protocol.bodies import ConversationInfo, ConversationSummary, ModelInfo
 from .protocol.routes import Request
+
+if TYPE_CHECKING:
+    from .protocol.records import ConversationInfo, ConversationSummary, ModelInfo
 
 __all__ = ["AsyncHuggingChatClient", "HuggingChatClient", "client_pair"]
 

@@ -25,10 +25,11 @@ from langchain_core.messages import (
     ToolMessage,
 )
 from langchain_core.messages.tool import tool_call_chunk
+from langchain_core.outputs import ChatGenerationChunk
 
 import hfchat
 from hfchat.errors import ConfigurationError
-from hfchat.events import ReasoningDelta, TextDelta, ToolActivity, TurnResult
+from hfchat.events import ReasoningDelta, TextDelta, ToolActivity, TurnEnd, TurnResult
 from hfchat.files import file_from_base64, file_from_data_url
 from hfchat.tools import ToolCall, parse_arguments
 
@@ -37,9 +38,11 @@ __all__ = [
     "StopCutter",
     "activity_dict",
     "event_to_chunk",
+    "event_to_generation",
     "final_chunk",
     "response_metadata",
     "result_to_message",
+    "text_generation",
     "to_core_messages",
 ]
 
@@ -237,6 +240,114 @@ def event_to_chunk(event: object, stop: StopCutter | None = None) -> AIMessageCh
             response_metadata={"model_provider": PROVIDER},
         )
     return None
+
+
+def _validated_text_generation(text: str) -> ChatGenerationChunk:
+    """A text token's generation chunk, built (and validated) the ordinary way."""
+    message = AIMessageChunk(content=text, response_metadata={"model_provider": PROVIDER})
+    return ChatGenerationChunk(message=message)
+
+
+def _state(obj: Any) -> tuple[Any, ...]:
+    """Everything pydantic keeps on an instance."""
+    return (
+        type(obj),
+        obj.__dict__,
+        obj.__pydantic_fields_set__,
+        obj.__pydantic_extra__,
+        obj.__pydantic_private__,
+    )
+
+
+class _TextGenerations:
+    """Per-token ``ChatGenerationChunk(message=AIMessageChunk(content=text))`` without validation.
+
+    A text token's chunk always has the same shape (string content, our
+    ``response_metadata``), so validating it per token only repeats work whose result is known.
+    The instance state pydantic would build is read once from a validated reference chunk and
+    then filled in per token: the same field values in the same order, fresh (unshared) mutable
+    containers, the same set fields, extra and private state. On first use, a chunk built this
+    way is compared with a validated one; if any of that differs (another langchain-core or
+    pydantic version), every chunk is built the ordinary way instead.
+    """
+
+    __slots__ = ("_gen", "_gen_set", "_message", "_message_set", "_mutable", "enabled")
+
+    def __init__(self) -> None:
+        ref = _validated_text_generation("")
+        message = ref.message
+        self._message: dict[str, Any] = dict(message.__dict__)
+        self._mutable = tuple(k for k, v in self._message.items() if isinstance(v, (dict, list)))
+        self._message_set = frozenset(message.__pydantic_fields_set__)
+        self._gen: dict[str, Any] = dict(ref.__dict__)
+        self._gen_set = frozenset(ref.__pydantic_fields_set__)
+        self.enabled = (
+            message.__pydantic_extra__ == {}
+            and message.__pydantic_private__ is None
+            and ref.__pydantic_extra__ is None
+            and ref.__pydantic_private__ is None
+            and set(self._gen) == {"text", "generation_info", "type", "message"}
+        )
+        if self.enabled:
+            probe = "probe <b>"
+            fast, slow = self.build(probe), _validated_text_generation(probe)
+            self.enabled = (
+                _state(fast.message) == _state(slow.message)
+                and {**fast.__dict__, "message": None} == {**slow.__dict__, "message": None}
+                and _state(fast)[2:] == _state(slow)[2:]
+                and fast.model_dump() == slow.model_dump()
+            )
+
+    def build(self, text: str) -> ChatGenerationChunk:
+        """The chunk for ``text`` (a non-empty string), built from the reference state."""
+        fields = self._message.copy()
+        fields["content"] = text
+        for key in self._mutable:
+            fields[key] = fields[key].copy()
+        message = AIMessageChunk.__new__(AIMessageChunk)
+        _set(message, "__dict__", fields)
+        _set(message, "__pydantic_fields_set__", set(self._message_set))
+        _set(message, "__pydantic_extra__", {})
+        _set(message, "__pydantic_private__", None)
+        gen_fields = self._gen.copy()
+        gen_fields["text"] = message.text
+        gen_fields["message"] = message
+        generation = ChatGenerationChunk.__new__(ChatGenerationChunk)
+        _set(generation, "__dict__", gen_fields)
+        _set(generation, "__pydantic_fields_set__", set(self._gen_set))
+        _set(generation, "__pydantic_extra__", None)
+        _set(generation, "__pydantic_private__", None)
+        return generation
+
+
+_set = object.__setattr__
+_TEXT: list[_TextGenerations] = []
+
+
+def text_generation(text: str) -> ChatGenerationChunk:
+    """The generation chunk of one text token: equal in every field to
+    ``ChatGenerationChunk(message=AIMessageChunk(content=text, response_metadata=...))``,
+    built without per-token validation when that equality holds (checked once)."""
+    if not _TEXT:
+        _TEXT.append(_TextGenerations())
+    factory = _TEXT[0]
+    return factory.build(text) if factory.enabled else _validated_text_generation(text)
+
+
+def event_to_generation(
+    event: object, stop: StopCutter | None = None
+) -> ChatGenerationChunk | None:
+    """The generation chunk for one stream event (the last one for ``TurnEnd``), or None."""
+    kind = type(event)
+    if kind is TextDelta:
+        text = event.text  # type: ignore[attr-defined]
+        if stop:
+            text = stop.feed(text)
+        return text_generation(text) if text else None
+    if kind is TurnEnd:
+        return ChatGenerationChunk(message=final_chunk(event.result, stop))  # type: ignore[attr-defined]
+    chunk = event_to_chunk(event, stop)
+    return None if chunk is None else ChatGenerationChunk(message=chunk)
 
 
 def response_metadata(result: TurnResult) -> dict[str, Any]:

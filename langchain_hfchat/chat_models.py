@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
@@ -35,10 +35,10 @@ from hfchat.adapter_support import (
     route_deprecated,
     warn_unsupported_once,
 )
-from hfchat.events import TurnEnd
 
 from . import _blocks
-from ._messages import PROVIDER, StopCutter, event_to_chunk, final_chunk, result_to_message
+from ._messages import PROVIDER, StopCutter, result_to_message
+from ._messages import event_to_generation as _generation
 from ._messages import to_core_messages as _to_core_messages
 from ._tools import (
     StructuredMethod,
@@ -398,12 +398,11 @@ class ChatHuggingChat(BaseChatModel):
         history, options, cutter = self._prepare(messages, stop, kwargs)
         with closing(self.client.stream_chat(history, **options)) as events:  # type: ignore[type-var]
             for event in events:
-                chunk = _chunk(event, cutter)
-                if chunk is None:
+                generation = _generation(event, cutter)
+                if generation is None:
                     continue
-                generation = ChatGenerationChunk(message=chunk)
                 if run_manager:
-                    run_manager.on_llm_new_token(chunk.text, chunk=generation)
+                    run_manager.on_llm_new_token(generation.text, chunk=generation)
                 yield generation
 
     async def _astream(
@@ -417,12 +416,11 @@ class ChatHuggingChat(BaseChatModel):
         stream = self.async_client.stream_chat(history, **options)
         async with aclosing(stream) as events:  # type: ignore[type-var]
             async for event in events:
-                chunk = _chunk(event, cutter)
-                if chunk is None:
+                generation = _generation(event, cutter)
+                if generation is None:
                     continue
-                generation = ChatGenerationChunk(message=chunk)
                 if run_manager:
-                    await run_manager.on_llm_new_token(chunk.text, chunk=generation)
+                    await run_manager.on_llm_new_token(generation.text, chunk=generation)
                 yield generation
 
     # -- tools and structured output ------------------------------------------------------------
@@ -468,9 +466,3 @@ class ChatHuggingChat(BaseChatModel):
         if kwargs:
             raise ValueError(f"unsupported arguments: {sorted(kwargs)}")
         return structured_chain(self, schema, method=method, include_raw=include_raw, strict=strict)
-
-
-def _chunk(event: object, cutter: StopCutter | None) -> AIMessageChunk | None:
-    if type(event) is TurnEnd:
-        return final_chunk(event.result, cutter)
-    return event_to_chunk(event, cutter)

@@ -85,18 +85,34 @@ class TurnChunks:
         self._reasoning = ""
 
     def _chunk(self, delta: str, thinking: str | None) -> ChatResponse:
+        # ``_fields_set`` as validation would record it, so that even ``exclude_unset`` dumps
+        # equal those of the validated response (tests/llama_index/test_fast_chunks.py)
         blocks: list[Any] = []
         if self._reasoning:
-            blocks.append(ThinkingBlock.model_construct(content=self._reasoning))
-        blocks.append(TextBlock.model_construct(text=self._text))
+            blocks.append(
+                ThinkingBlock.model_construct(_fields_set={"content"}, content=self._reasoning)
+            )
+        blocks.append(TextBlock.model_construct(_fields_set={"text"}, text=self._text))
         message = ChatMessage.model_construct(
-            role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs={}
+            _fields_set={"role", "blocks"},
+            role=MessageRole.ASSISTANT,
+            blocks=blocks,
+            additional_kwargs={},
         )
+        if thinking is None:
+            return ChatResponse.model_construct(
+                _fields_set={"message", "delta"},
+                message=message,
+                raw=None,
+                delta=delta,
+                additional_kwargs={},
+            )
         return ChatResponse.model_construct(
+            _fields_set={"message", "delta", "additional_kwargs"},
             message=message,
             raw=None,
             delta=delta,
-            additional_kwargs={"thinking_delta": thinking} if thinking is not None else {},
+            additional_kwargs={"thinking_delta": thinking},
         )
 
     def feed(self, event: Event) -> ChatResponse | None:

@@ -30,11 +30,11 @@ from ..client import AsyncHuggingChatClient
 from ..errors import HuggingChatError, ModelNotFoundError
 from ..events import ReasoningDelta, TurnEnd, TurnResult
 from ..protocol.bodies import ModelInfo
+from ..stops import StopCutter
 from . import mapping, sse
 from .errors import GatewayError, error_body, from_exception
 from .pump import Generation, GenerationStopped, Item, Registry
 from .schemas import ChatCompletionRequest
-from ..stops import StopCutter
 
 __all__ = ["Gateway", "GatewaySettings", "create_app"]
 

@@ -2,17 +2,20 @@
 
 Pure functions from parsed JSON to pydantic records (validation happens here, at the edge,
 never on the per-token path). Unknown keys are ignored; missing optional keys are tolerated.
+The records live in :mod:`hfchat.protocol.records`, imported on first use: importing this
+module (and so ``import hfchat``) does not import pydantic.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ProtocolError
+
+if TYPE_CHECKING:
+    from .records import ConversationInfo, ConversationSummary, Message, ModelInfo
 
 __all__ = [
     "ConversationInfo",
@@ -27,83 +30,18 @@ __all__ = [
     "unwrap_superjson",
 ]
 
-
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False)
+_RECORDS = frozenset({"ConversationInfo", "ConversationSummary", "Message", "ModelInfo"})
 
 
-class ModelInfo(_Record):
-    """A model as the server lists it."""
+def __getattr__(name: str) -> Any:
+    """The record classes, imported on first use (PEP 562)."""
+    if name in _RECORDS:
+        from . import records
 
-    id: str
-    name: str | None = None
-    display_name: str | None = Field(default=None, alias="displayName")
-    description: str | None = None
-    preprompt: str | None = None
-    multimodal: bool = False
-    multimodal_accepted_mimetypes: list[str] | None = Field(
-        default=None, alias="multimodalAcceptedMimetypes"
-    )
-    is_router: bool | None = Field(default=None, alias="isRouter")
-    supports_tools: bool | None = Field(default=None, alias="supportsTools")
-    supports_reasoning: bool | None = Field(default=None, alias="supportsReasoning")
-    unlisted: bool = False
-
-    def accepts_mime(self, mime: str) -> bool:
-        if not self.multimodal:
-            return False
-        accepted = self.multimodal_accepted_mimetypes or ["image/*"]
-        major = mime.split("/", 1)[0]
-        return any(a in ("*/*", mime, f"{major}/*") for a in accepted)
-
-
-class Message(_Record):
-    """One node of a conversation tree."""
-
-    id: str
-    role: str = Field(alias="from")
-    content: str = ""
-    ancestors: list[str] = Field(default_factory=list)
-    children: list[str] = Field(default_factory=list)
-    files: list[dict[str, Any]] = Field(default_factory=list)
-    interrupted: bool | None = None
-    reasoning: str | None = None
-    generation_id: str | None = Field(default=None, alias="generationId")
-    router_metadata: dict[str, Any] | None = Field(default=None, alias="routerMetadata")
-
-
-class ConversationInfo(_Record):
-    """A conversation with its message tree (messages in insertion order)."""
-
-    id: str
-    title: str | None = None
-    model: str | None = None
-    preprompt: str | None = None
-    root_message_id: str | None = Field(default=None, alias="rootMessageId")
-    messages: list[Message] = Field(default_factory=list)
-
-    @property
-    def last_message_id(self) -> str | None:
-        return self.messages[-1].id if self.messages else self.root_message_id
-
-    @property
-    def root_id(self) -> str | None:
-        if self.root_message_id:
-            return self.root_message_id
-        return self.messages[0].id if self.messages else None
-
-    def message(self, message_id: str) -> Message | None:
-        for m in self.messages:
-            if m.id == message_id:
-                return m
-        return None
-
-
-class ConversationSummary(_Record):
-    id: str
-    title: str | None = None
-    model: str | None = None
-    updated_at: str | None = Field(default=None, alias="updatedAt")
+        value = getattr(records, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _protocol(what: str, body: Any) -> ProtocolError:
@@ -195,6 +133,10 @@ def parse_models(body: Any) -> list[ModelInfo]:
     items = body["json"] if isinstance(body, dict) and "json" in body else body
     if not isinstance(items, list):
         raise _protocol("models", body)
+    from pydantic import ValidationError
+
+    from .records import ModelInfo
+
     out: list[ModelInfo] = []
     for item in items:
         if isinstance(item, dict) and isinstance(item.get("id") or item.get("name"), str):
@@ -223,6 +165,10 @@ def parse_conversation(value: Any, conversation_id: str | None = None) -> Conver
     """A conversation record from the v2 tree, the flat api or a decoded devalue node."""
     if not isinstance(value, dict) or not isinstance(value.get("messages"), list):
         raise _protocol("conversation", value)
+    from pydantic import ValidationError
+
+    from .records import ConversationInfo
+
     data = dict(value)
     data.setdefault("id", conversation_id or data.get("_id") or "")
     if isinstance(data.get("model"), dict):
@@ -237,6 +183,8 @@ def parse_conversation(value: Any, conversation_id: str | None = None) -> Conver
 
 def parse_conversation_list(body: Any) -> tuple[list[ConversationSummary], bool | None]:
     """``/api/conversations`` (array) or ``/api/v2/conversations`` (superjson, ``hasMore``)."""
+    from .records import ConversationSummary
+
     has_more: bool | None = None
     items = body
     if isinstance(body, dict) and "json" in body:

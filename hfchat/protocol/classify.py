@@ -24,11 +24,11 @@ standard library's :mod:`html.parser` (bounded input) for its ``<title>``, ``<h1
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import Any
 
 from ..errors import (
@@ -93,37 +93,44 @@ class HtmlErrorPage:
         return self.heading or self.title
 
 
-class _ErrorPageParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.title: list[str] = []
-        self.heading: list[str] = []
-        self.status: list[str] = []
-        self._in: str | None = None
-        self._done: set[str] = set()
+@functools.cache
+def _error_page_parser() -> Any:
+    """The HTML error-page parser class, built on first use (``html.parser`` loads lazily)."""
+    from html.parser import HTMLParser
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title" and "title" not in self._done:
-            self._in = "title"
-        elif tag == "h1" and "h1" not in self._done:
-            self._in = "h1"
-        elif tag == "span" and "status" not in self._done:
-            classes = (dict(attrs).get("class") or "").split()
-            if "status" in classes:
-                self._in = "status"
+    class _ErrorPageParser(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.title: list[str] = []
+            self.heading: list[str] = []
+            self.status: list[str] = []
+            self._in: str | None = None
+            self._done: set[str] = set()
 
-    def handle_endtag(self, tag: str) -> None:
-        if self._in is not None and tag in ("title", "h1", "span"):
-            self._done.add(self._in)
-            self._in = None
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "title" and "title" not in self._done:
+                self._in = "title"
+            elif tag == "h1" and "h1" not in self._done:
+                self._in = "h1"
+            elif tag == "span" and "status" not in self._done:
+                classes = (dict(attrs).get("class") or "").split()
+                if "status" in classes:
+                    self._in = "status"
 
-    def handle_data(self, data: str) -> None:
-        if self._in == "title":
-            self.title.append(data)
-        elif self._in == "h1":
-            self.heading.append(data)
-        elif self._in == "status":
-            self.status.append(data)
+        def handle_endtag(self, tag: str) -> None:
+            if self._in is not None and tag in ("title", "h1", "span"):
+                self._done.add(self._in)
+                self._in = None
+
+        def handle_data(self, data: str) -> None:
+            if self._in == "title":
+                self.title.append(data)
+            elif self._in == "h1":
+                self.heading.append(data)
+            elif self._in == "status":
+                self.status.append(data)
+
+    return _ErrorPageParser
 
 
 def _squash(parts: list[str]) -> str | None:
@@ -140,7 +147,7 @@ def read_html_error(body: bytes | str) -> HtmlErrorPage:
         if isinstance(body, str)
         else body[:_HTML_READ_LIMIT].decode("utf-8", "replace")
     )
-    parser = _ErrorPageParser()
+    parser = _error_page_parser()()
     try:
         parser.feed(text)
         parser.close()

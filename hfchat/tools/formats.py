@@ -22,8 +22,6 @@ import json
 import re
 from typing import Any
 
-import json_repair
-
 from .spec import parse_arguments
 
 __all__ = [
@@ -53,6 +51,8 @@ def loads_tolerant(text: str) -> Any:
         pass
     if len(text) > _MAX_REPAIR:
         return None
+    import json_repair  # on first use: it is not needed to import hfchat
+
     try:
         value = json_repair.loads(text, skip_json_loads=True)
     except Exception:  # json-repair gives up in its own ways

@@ -13,8 +13,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import json_repair
-
 from ..errors import ConfigurationError
 
 __all__ = [
@@ -116,5 +114,7 @@ def parse_arguments(value: Any) -> dict[str, Any] | None:
     try:
         parsed = json.loads(text)
     except ValueError:
+        import json_repair  # on first use: it is not needed to import hfchat
+
         parsed = json_repair.loads(text) if text.startswith("{") else None
     return dict(parsed) if isinstance(parsed, dict) else None
