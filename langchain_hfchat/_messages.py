@@ -31,6 +31,7 @@ import hfchat
 from hfchat.errors import ConfigurationError
 from hfchat.events import ReasoningDelta, TextDelta, ToolActivity, TurnEnd, TurnResult
 from hfchat.files import file_from_base64, file_from_data_url
+from hfchat.stops import StopCutter
 from hfchat.tools import ToolCall, parse_arguments
 
 __all__ = [
@@ -151,53 +152,6 @@ def to_core_messages(messages: Sequence[BaseMessage]) -> list[hfchat.ChatMessage
 
 
 # -- out -----------------------------------------------------------------------------------------
-class StopCutter:
-    """Client-side stop sequences: the answer ends before the first stop sequence.
-
-    Streaming: :meth:`feed` returns the text that is certainly before any stop sequence and
-    holds back a tail that could begin one; :meth:`flush` releases that tail at the end.
-    """
-
-    __slots__ = ("_held", "_keep", "_stops", "done")
-
-    def __init__(self, stops: Sequence[str]) -> None:
-        self._stops = [s for s in stops if s]
-        self._keep = max((len(s) for s in self._stops), default=1) - 1
-        self._held = ""
-        self.done = False
-
-    def __bool__(self) -> bool:
-        return bool(self._stops)
-
-    def cut(self, text: str) -> str:
-        """``text`` up to the first stop sequence (whole answers)."""
-        hits = [i for i in (text.find(s) for s in self._stops) if i >= 0]
-        return text[: min(hits)] if hits else text
-
-    def feed(self, text: str) -> str:
-        if self.done:
-            return ""
-        buf = self._held + text
-        hits = [i for i in (buf.find(s) for s in self._stops) if i >= 0]
-        if hits:
-            self.done = True
-            self._held = ""
-            return buf[: min(hits)]
-        # keep the longest tail that is a prefix of some stop sequence
-        keep = 0
-        for n in range(min(self._keep, len(buf)), 0, -1):
-            tail = buf[-n:]
-            if any(s.startswith(tail) for s in self._stops):
-                keep = n
-                break
-        self._held = buf[len(buf) - keep :]
-        return buf[: len(buf) - keep]
-
-    def flush(self) -> str:
-        held, self._held = self._held, ""
-        return "" if self.done else held
-
-
 def activity_dict(activity: ToolActivity) -> dict[str, Any]:
     """Server-side tool activity as plain data (``additional_kwargs["tool_activity"]``)."""
     item: dict[str, Any] = {"kind": activity.kind, "id": activity.uuid}
@@ -383,7 +337,7 @@ def result_to_message(result: TurnResult, stop: StopCutter | None = None) -> AIM
     if activity:
         additional["tool_activity"] = activity
     return AIMessage(
-        content=stop.cut(result.text) if stop else result.text,
+        content=stop.cut(result.text)[0] if stop else result.text,
         additional_kwargs=additional,
         tool_calls=[
             {"name": c.name, "args": c.arguments, "id": c.id, "type": "tool_call"}
