@@ -330,7 +330,8 @@ class HttpServer:
             self._tasks.discard(task)
             self._writers.discard(writer)
             if not writer.transport.is_closing():
-                writer.close()
+                with contextlib.suppress(RuntimeError):  # the loop may be closing already
+                    writer.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """One connection: h11 parses each request (keep-alive, any body framing, 100-continue);
