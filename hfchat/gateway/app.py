@@ -106,10 +106,10 @@ class Gateway:
         return self._client
 
     def secrets(self) -> list[str]:
-        """What must never appear in an answer: the API key and the session's cookie values."""
+        """What must never appear in an answer: the API key and every credential of the client."""
         out = [self.settings.api_key or ""]
         if self._client is not None:
-            out.extend(self._client._core.cookies.secrets())
+            out.extend(self._client._core.secrets())  # cookies, proxy and base-URL passwords
         return [s for s in out if s]
 
     async def stop_generations(self) -> None:
