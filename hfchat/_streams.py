@@ -157,21 +157,20 @@ async def aiter_stream(raw: Any, idle: float) -> AsyncIterator[bytes]:
     watchdog = _Watchdog(idle) if _HAS_UNCANCEL else None
     try:
         while True:
-            try:
-                chunk = q.get_nowait()  # the common case under load: no wait
-            except asyncio.QueueEmpty:
-                if watchdog is None:
-                    chunk = await _wait_chunk(q, idle)
-                else:
-                    watchdog.start()
-                    try:
-                        chunk = await q.get()
-                    except asyncio.CancelledError:
-                        if watchdog.expired():
-                            raise IdleTimeout from None
-                        raise
-                    finally:
-                        watchdog.stop()
+            if not q.empty():  # the common case under load: no wait
+                chunk = q.get_nowait()
+            elif watchdog is None:
+                chunk = await _wait_chunk(q, idle)
+            else:
+                watchdog.start()
+                try:
+                    chunk = await q.get()
+                except asyncio.CancelledError:
+                    if watchdog.expired():
+                        raise IdleTimeout from None
+                    raise
+                finally:
+                    watchdog.stop()
             if chunk is STREAM_END:
                 return
             if isinstance(chunk, BaseException):
