@@ -31,8 +31,6 @@ __all__ = [
     "read_head_body",
 ]
 
-_timeout = getattr(asyncio, "timeout", None)
-
 # curl_cffi streams hand chunks through a queue filled by the transfer; reading that queue with
 # a timeout gives a real idle timeout (curl's low-speed limit is coarse), and setting quit_now
 # plus detaching the handle stops a transfer at once instead of waiting for it to end.
@@ -82,34 +80,111 @@ def close_stream(raw: Any, finished: bool, release: Any) -> None:
     threading.Thread(target=reap, name="hfchat-stream-reaper", daemon=True).start()
 
 
+class _Watchdog:
+    """The idle limit of one async stream: a single timer, armed at the first wait and re-armed
+    only when it fires early, instead of a new timeout context per wait. It cancels the reading
+    task once a wait has lasted ``idle`` seconds; :meth:`expired` tells that cancel apart from
+    one that came from outside (as :func:`asyncio.timeout` does)."""
+
+    __slots__ = ("_cancelling", "_fired", "_handle", "_idle", "_loop", "_since", "_task")
+
+    def __init__(self, idle: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._idle = idle
+        self._handle: asyncio.TimerHandle | None = None
+        self._task: Any = None  # an asyncio.Task (cancelling/uncancel: 3.11+)
+        self._since = 0.0
+        self._cancelling = 0
+        self._fired = False
+
+    def start(self) -> None:
+        """A wait for a chunk begins (on the current task)."""
+        task: Any = asyncio.current_task()
+        self._task = task
+        self._cancelling = task.cancelling() if task is not None else 0
+        self._since = self._loop.time()
+        if self._handle is None:
+            self._handle = self._loop.call_at(self._since + self._idle, self._check)
+
+    def stop(self) -> None:
+        """The wait is over (a chunk came, or it raised)."""
+        self._task = None
+
+    def expired(self) -> bool:
+        """Whether the CancelledError just caught is this watchdog's own (then it is consumed)."""
+        if not self._fired:
+            return False
+        self._fired = False
+        task = self._task
+        return task is not None and task.uncancel() <= self._cancelling
+
+    def close(self) -> None:
+        """The stream is done: drop the timer."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self._task = None
+
+    def _check(self) -> None:
+        self._handle = None
+        task = self._task
+        if task is None:  # not waiting: armed again by the next wait
+            return
+        deadline = self._since + self._idle
+        if self._loop.time() < deadline:  # the wait began after the timer was armed
+            self._handle = self._loop.call_at(deadline, self._check)
+            return
+        self._fired = True
+        task.cancel()
+
+
+async def _wait_chunk(q: Any, idle: float) -> Any:
+    """One chunk within ``idle`` seconds (Python 3.10, without Task.uncancel)."""
+    try:
+        return await asyncio.wait_for(q.get(), idle)
+    except asyncio.TimeoutError:
+        raise IdleTimeout from None
+
+
+_HAS_UNCANCEL = hasattr(asyncio.Task, "uncancel")
+
+
 async def aiter_stream(raw: Any, idle: float) -> AsyncIterator[bytes]:
     """Chunks of an async streaming response; :class:`IdleTimeout` after ``idle`` s."""
     q = raw.queue
     taken = getattr(raw, "hfchat_consumed", None)
     inflate = getattr(raw, "hfchat_inflate", None)
-    while True:
-        try:
-            chunk = q.get_nowait()  # the common case under load: no timer, no task
-        except asyncio.QueueEmpty:
-            try:
-                if _timeout is not None:  # 3.11+: a timer on this task, no extra task
-                    async with _timeout(idle):
-                        chunk = await q.get()
-                else:
-                    chunk = await asyncio.wait_for(q.get(), idle)
-            except asyncio.TimeoutError:
-                raise IdleTimeout from None
-        if chunk is STREAM_END:
-            return
-        if isinstance(chunk, BaseException):
-            raise chunk
-        if taken is not None:
-            taken(len(chunk))
-        if inflate is None:
-            yield chunk
-        else:
-            for piece in _inflate(inflate, chunk):
-                yield piece
+    watchdog = _Watchdog(idle) if _HAS_UNCANCEL else None
+    try:
+        while True:
+            if not q.empty():  # the common case under load: no wait
+                chunk = q.get_nowait()
+            elif watchdog is None:
+                chunk = await _wait_chunk(q, idle)
+            else:
+                watchdog.start()
+                try:
+                    chunk = await q.get()
+                except asyncio.CancelledError:
+                    if watchdog.expired():
+                        raise IdleTimeout from None
+                    raise
+                finally:
+                    watchdog.stop()
+            if chunk is STREAM_END:
+                return
+            if isinstance(chunk, BaseException):
+                raise chunk
+            if taken is not None:
+                taken(len(chunk))
+            if inflate is None:
+                yield chunk
+            else:
+                for piece in _inflate(inflate, chunk):
+                    yield piece
+    finally:
+        if watchdog is not None:
+            watchdog.close()
 
 
 async def aclose_stream(raw: Any, session: Any, finished: bool) -> None:
