@@ -31,6 +31,21 @@ def process_cpu(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def pin_apart() -> str:
+    """Put this process on CPU 0 and the emulators started afterwards on CPU 1 (Linux), so the
+    server's work does not take the client's CPU (as a remote server would not); returns what
+    was done, for the report."""
+    if not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2:
+        return "not pinned (needs Linux and 2 CPUs)"
+    cpus = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpus[0]})
+    _PIN["server"] = {cpus[1]}
+    return f"client pinned to CPU {cpus[0]}, emulator to CPU {cpus[1]}"
+
+
+_PIN: dict[str, set[int]] = {}
+
+
 @contextlib.contextmanager
 def emulator_process(**options: object) -> Iterator[str]:
     """Start ``serve_forever`` in a child process; yield its base URL; stop it afterwards."""
@@ -46,6 +61,8 @@ def emulator_process(**options: object) -> Iterator[str]:
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    if "server" in _PIN:
+        os.sched_setaffinity(proc.pid, _PIN["server"])
     try:
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:

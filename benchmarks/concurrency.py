@@ -9,7 +9,7 @@ target ≤ 1.10, median over the trials. Every stream starts a new conversation 
 A second table gives the CPU the N-stream burst took in the client process and in the emulator
 process (Linux), to show where the slow-down comes from on a machine whose cores both share.
 
-    python benchmarks/concurrency.py [--streams 200] [--trials 5] [--tokens 50] [--delay 0.01]
+    python benchmarks/concurrency.py [--streams 200] [--trials 5] [--tokens 50] [--delay 0.01] [--pin]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from _emulator import PIDS, emulator_process, process_cpu
+from _emulator import PIDS, emulator_process, pin_apart, process_cpu
 from stream_cost import _Floor, _send_args
 
 MODEL = "fake/slow"
@@ -83,6 +83,55 @@ async def core_client_no_id_read(
     return one, client.aclose
 
 
+async def lc_floor_client(
+    base: str,
+) -> tuple[Callable[[int], Awaitable[int]], Callable[[], Any]]:
+    """LangChain's own floor over the raw one: a ``BaseChatModel`` whose ``_astream`` is the raw
+    floor's stream (create + send, split lines, json.loads), yielding one
+    ``ChatGenerationChunk(message=AIMessageChunk(content=token))`` per token, through
+    ``astream``. What any LangChain adapter pays on top of its transport."""
+    import json
+
+    from curl_cffi import requests as curl
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import AIMessageChunk
+    from langchain_core.outputs import ChatGenerationChunk
+
+    session = curl.AsyncSession(impersonate="chrome", max_clients=512)
+
+    class RawFloorChatModel(BaseChatModel):
+        @property
+        def _llm_type(self) -> str:
+            return "raw-floor"
+
+        def _generate(self, *args: Any, **kwargs: Any) -> Any:
+            raise NotImplementedError
+
+        async def _astream(self, *args: Any, **kwargs: Any) -> Any:
+            created = await session.post(
+                f"{base}/conversation", json={"model": MODEL}, discard_cookies=True
+            )
+            resp = await session.post(**_send_args(base, created))
+            buf = b""
+            async for chunk in resp.aiter_content():
+                buf += chunk
+                *lines, buf = buf.split(b"\n")
+                for line in lines:
+                    if line.strip():
+                        u = json.loads(line)
+                        if u.get("type") == "stream":
+                            token = u["token"].replace("\x00", "")
+                            yield ChatGenerationChunk(message=AIMessageChunk(content=token))
+            await resp.aclose()
+
+    llm = RawFloorChatModel()
+
+    async def one(i: int) -> int:
+        return sum([1 async for _ in llm.astream(f"q{i}")])
+
+    return one, session.close
+
+
 async def lc_client(base: str) -> tuple[Callable[[int], Awaitable[int]], Callable[[], Any]]:
     from langchain_hfchat import ChatHuggingChat
 
@@ -101,8 +150,11 @@ CLIENTS: dict[str, Factory] = {
     "raw floor (AsyncSession)": raw_client,
     "core astream": core_client,
     "core astream, no message-id read": core_client_no_id_read,
+    "LangChain floor over the raw floor": lc_floor_client,
     "ChatHuggingChat.astream": lc_client,
 }
+#: what each client is compared with besides the raw floor: its own framework's floor
+OWN_FLOOR = {"ChatHuggingChat.astream": "LangChain floor over the raw floor"}
 
 
 Result = tuple[float, float, int, float, float]
@@ -142,24 +194,40 @@ def main() -> None:
     ap.add_argument("--trials", type=int, default=5)
     ap.add_argument("--tokens", type=int, default=50)
     ap.add_argument("--delay", type=float, default=0.01)
+    ap.add_argument(
+        "--pin",
+        action="store_true",
+        help="client on one CPU, emulator on the other (the server's work off the client's CPU)",
+    )
     args = ap.parse_args()
+    pinned = pin_apart() if args.pin else "client and emulator share the CPUs"
     trials: list[dict[str, Result]] = []
     with emulator_process(slow_tokens=args.tokens, slow_delay=args.delay) as base:
         for _ in range(args.trials):
             trials.append(asyncio.run(trial(base, args.streams)))
     raw = "raw floor (AsyncSession)"
-    print(f"\n{args.streams} concurrent streams vs one, {args.trials} interleaved trials\n")
-    print("| client | wall(1) s | wall(N) s | slow-down N/1 | ÷ raw slow-down | completed |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print(
+        f"\n{args.streams} concurrent streams vs one, {args.trials} interleaved trials; {pinned}\n"
+    )
+    print(
+        "| client | wall(1) s | wall(N) s | slow-down N/1 | ÷ raw slow-down "
+        "| ÷ its framework floor's | completed |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+
+    def rel(name: str, floor: str) -> str:
+        q = [(t[name][1] / t[name][0]) / (t[floor][1] / t[floor][0]) for t in trials]
+        return f"{statistics.median(q):.2f} ({min(q):.2f}–{max(q):.2f})"
+
     for name in CLIENTS:
         single = statistics.median(t[name][0] for t in trials)
         many = statistics.median(t[name][1] for t in trials)
         slow = statistics.median(t[name][1] / t[name][0] for t in trials)
-        rel = [(t[name][1] / t[name][0]) / (t[raw][1] / t[raw][0]) for t in trials]
+        own = rel(name, OWN_FLOOR[name]) if name in OWN_FLOOR else "—"
         done = min(t[name][2] for t in trials)
         print(
-            f"| {name} | {single:.3f} | {many:.3f} | {slow:.2f} | "
-            f"{statistics.median(rel):.2f} ({min(rel):.2f}–{max(rel):.2f}) | {done} |"
+            f"| {name} | {single:.3f} | {many:.3f} | {slow:.2f} | {rel(name, raw)} "
+            f"| {own} | {done} |"
         )
     print(f"\nCPU seconds of the {args.streams}-stream burst (median over the trials)\n")
     print("| client | client process | emulator process | both |")

@@ -10,6 +10,7 @@ import contextlib
 import queue
 import threading
 import zlib
+from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -39,12 +40,18 @@ __all__ = [
 def iter_stream(raw: Any, idle: float) -> Iterator[bytes]:
     """Chunks of a sync streaming response; :class:`IdleTimeout` after ``idle`` s of silence."""
     q = raw.queue
-    taken = getattr(raw, "hfchat_consumed", None)
+    # the queue's deque: the transfer thread appends, this reader alone pops, so a chunk that
+    # is already there is taken without the queue's lock and condition (deque operations are
+    # atomic); only an empty queue waits, on the queue itself
+    ready = getattr(q, "queue", None)
+    if type(ready) is not deque:
+        ready = None
+    taken = getattr(raw, "hfchat_taken", None)
     inflate = getattr(raw, "hfchat_inflate", None)
     while True:
-        try:
-            chunk = q.get_nowait()  # the common case under load: no timer needed
-        except queue.Empty:
+        if ready:
+            chunk = ready.popleft()
+        else:
             try:
                 chunk = q.get(timeout=idle)
             except queue.Empty:
@@ -54,7 +61,7 @@ def iter_stream(raw: Any, idle: float) -> Iterator[bytes]:
         if isinstance(chunk, BaseException):
             raise chunk
         if taken is not None:
-            taken(len(chunk))
+            taken[0] += len(chunk)
         if inflate is None:
             yield chunk
         else:
@@ -152,7 +159,7 @@ _HAS_UNCANCEL = hasattr(asyncio.Task, "uncancel")
 async def aiter_stream(raw: Any, idle: float) -> AsyncIterator[bytes]:
     """Chunks of an async streaming response; :class:`IdleTimeout` after ``idle`` s."""
     q = raw.queue
-    taken = getattr(raw, "hfchat_consumed", None)
+    taken = getattr(raw, "hfchat_taken", None)
     inflate = getattr(raw, "hfchat_inflate", None)
     watchdog = _Watchdog(idle) if _HAS_UNCANCEL else None
     try:
@@ -176,7 +183,7 @@ async def aiter_stream(raw: Any, idle: float) -> AsyncIterator[bytes]:
             if isinstance(chunk, BaseException):
                 raise chunk
             if taken is not None:
-                taken(len(chunk))
+                taken[0] += len(chunk)
             if inflate is None:
                 yield chunk
             else:
@@ -307,17 +314,14 @@ def guard_stream(raw: Any, limit: int, error_cap: int = 64 * 1024) -> None:
                 return
         put(item)
 
-    def taken(size: int) -> None:
-        taken_total[0] += size
-
     q.put_nowait = bounded_put
-    raw.hfchat_consumed = taken
+    raw.hfchat_taken = taken_total  # the reader adds what it takes
     raw.hfchat_error_cap = error_cap
     raw.hfchat_inflate = _inflater(raw)
 
 
 def consumed(raw: Any, size: int) -> None:
     """Tell a guarded stream that ``size`` bytes were taken from its queue."""
-    taken = getattr(raw, "hfchat_consumed", None)
+    taken = getattr(raw, "hfchat_taken", None)
     if taken is not None:
-        taken(size)
+        taken[0] += size

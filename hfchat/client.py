@@ -353,8 +353,8 @@ class HuggingChatClient(_Common):
 
         return result
 
-    def _stream_turn(self, turn: Turn) -> Iterator[Event]:
-        turn, raw, session = self._start_turn(turn)
+    def _stream_turn(self, begin: Op[Turn]) -> Iterator[Event]:
+        turn, raw, session = self._start_turn(self._run(begin))
         lookup = self._lookup(turn)
         read = self._core.config.timeout.read
         try:
@@ -494,8 +494,7 @@ class HuggingChatClient(_Common):
         ``tools`` and ``tool_choice`` (prompt-emulated tool calling), ``web_search``,
         ``conversation_id`` (continue that server conversation).
         """
-        turn = self._run(self._core.op_begin_turn(messages, **options))
-        yield from self._stream_turn(turn)
+        return self._stream_turn(self._core.op_begin_turn(messages, **options))
 
     def chat(
         self, messages: str | Sequence[ChatMessage], **options: Unpack[TurnOptions]
@@ -604,9 +603,9 @@ class AsyncHuggingChatClient(_Common):
                     raise err from exc
                 turn = retry
 
-    async def _stream_turn(self, turn: Turn) -> AsyncGenerator[Event, None]:
+    async def _stream_turn(self, begin: Op[Turn]) -> AsyncGenerator[Event, None]:
+        turn, raw = await self._start_turn(await self._run(begin))
         session = self._get_session()
-        turn, raw = await self._start_turn(turn)
         op = self._core.find_message_request(turn)
         lookup = asyncio.ensure_future(self._run(op)) if op is not None else None
         read = self._core.config.timeout.read
@@ -735,17 +734,11 @@ class AsyncHuggingChatClient(_Common):
         """Async :meth:`HuggingChatClient.whoami`."""
         return await self._run(self._core.op_user())
 
-    async def stream_chat(
+    def stream_chat(
         self, messages: str | Sequence[ChatMessage], **options: Unpack[TurnOptions]
     ) -> AsyncIterator[Event]:
         """Async :meth:`HuggingChatClient.stream_chat`."""
-        turn = await self._run(self._core.op_begin_turn(messages, **options))
-        events = self._stream_turn(turn)
-        try:
-            async for ev in events:
-                yield ev
-        finally:
-            await events.aclose()  # async generators do not close their inner ones by themselves
+        return self._stream_turn(self._core.op_begin_turn(messages, **options))
 
     async def chat(
         self, messages: str | Sequence[ChatMessage], **options: Unpack[TurnOptions]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ..errors import ProtocolError
 
-__all__ = ["DEFAULT_MAX_LINE_BYTES", "LineBuffer", "LineDecoder", "LineTooLong"]
+__all__ = ["DEFAULT_MAX_LINE_BYTES", "LineBuffer", "LineDecoder", "LineTooLong", "clean_line"]
 
 DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024
 _WHITESPACE = frozenset(b" \t\r\n\x0b\x0c")
@@ -93,6 +93,13 @@ class LineBuffer:
         return rest
 
 
+def clean_line(line: bytes) -> bytes:
+    """One NDJSON line stripped of white space (empty when blank)."""
+    if line and (line[0] in _WHITESPACE or line[-1] in _WHITESPACE):
+        return line.strip()
+    return line
+
+
 class LineDecoder:
     """NDJSON lines of the message-update stream: complete, non-blank, stripped."""
 
@@ -115,8 +122,9 @@ class LineDecoder:
         """Complete, non-blank lines (stripped) found so far."""
         out = []
         for line in self._lines.split(data):
-            if line and not line.isspace():
-                out.append(line.strip() if line[0] == 32 or line[-1] in (13, 32) else line)
+            line = clean_line(line)
+            if line:
+                out.append(line)
         return out
 
     def close(self) -> bytes | None:

@@ -1,6 +1,6 @@
 """One answer stream, bytes in, typed events out (sans-I/O, protocol.md §4).
 
-:class:`TurnAssembler` owns a :class:`LineDecoder`, a :class:`ThinkSplitter` and the turn's
+:class:`TurnAssembler` owns a :class:`LineBuffer`, a :class:`ThinkSplitter` and the turn's
 metadata. ``feed(bytes)`` returns the events those bytes completed; ``close()`` at EOF returns
 the last events, ending in :class:`TurnEnd`, or raises the typed error. Any chunking of the same
 bytes gives the same events (text deltas may be split or merged differently; their
@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import json
 import logging
+import re
 from typing import Any
 
 from ..errors import HuggingChatError, RequestInfo, StreamError, StreamProtocolError
@@ -31,7 +32,7 @@ from ..events import (
     WebSearchStatus,
 )
 from .classify import classify
-from .decoder import DEFAULT_MAX_LINE_BYTES, LineDecoder, LineTooLong
+from .decoder import DEFAULT_MAX_LINE_BYTES, LineBuffer, LineTooLong, clean_line
 from .sources import SourceList, is_web_tool, sources_from_tool_outputs
 from .sse import SSEDecoder
 from .think import ThinkSplitter, split_think, strip_think
@@ -58,6 +59,12 @@ def _loads(line: bytes | str) -> Any:
 
 
 _NUL = "\x00"
+
+#: chat-ui's stream-token line exactly as ``JSON.stringify`` writes it (``type`` first, the
+#: token right-padded with NULs): group 1 is the token's UTF-8 when it holds no escape, quote
+#: or control character. Such a line means the same as its ``json.loads``; any other line
+#: (other key order, escapes inside the token, white space) takes the general path.
+_token_line = re.compile(rb'\{"type":"stream","token":"([^"\\\x00-\x1f]*)(?:\\u0000)*"\}').fullmatch
 _KEEP_FINAL_TYPES = frozenset({"finalAnswer", "title", "routerMetadata", "status", "file"})
 
 
@@ -163,7 +170,7 @@ class TurnAssembler:
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
         request: RequestInfo | None = None,
     ) -> None:
-        self._lines = LineDecoder(max_line_bytes)
+        self._lines = LineBuffer(max_line_bytes)
         self._splitter = ThinkSplitter()
         self._raw: list[str] = []
         self._text: list[str] = []
@@ -241,34 +248,32 @@ class TurnAssembler:
         if self._ended:
             return []  # the server's end marker (or the cap after the final answer) was read
         try:
-            if self._replay is None:
-                items: list[bytes] | list[str] = self._lines.feed(data)
-            else:
-                items = self._replay_items(data)
             out: list[Event] = []
-            for line in items:
-                try:
-                    update = _loads(line)
-                except (ValueError, RecursionError) as exc:
-                    raise self._malformed(line, exc) from None
-                # the one token path; its common case inlined (one stream token per line)
-                if type(update) is dict and update.get("type") == "stream":
-                    token = update.get("token")
-                    if type(token) is str and token:
-                        if _NUL in token:
-                            token = token.replace(_NUL, "")
-                            if not token:
-                                continue
-                        if self._state is STREAMING and self._splitter.in_text:
-                            self._raw.append(token)
-                            self._text.append(token)
-                            out.append(TextDelta(token))
-                        else:
-                            self._token(token, out)
+            if self._replay is not None:
+                for item in self._replay_items(data):
+                    if self._line(item, out):
+                        break
+                return out
+            for line in self._lines.split(data):
+                match = _token_line(line)
+                if match is None:  # any other update
+                    if self._line(line, out):
+                        break
                     continue
-                self._update(update, out)
-                if self._ended:
-                    break
+                # the one token path; its common case inlined (one stream token per line)
+                raw = match.group(1)
+                if not raw:
+                    continue  # padding only
+                try:
+                    token = raw.decode()
+                except UnicodeDecodeError as exc:
+                    raise self._malformed(line, exc) from None
+                if self._state is STREAMING and self._splitter.in_text:
+                    self._raw.append(token)
+                    self._text.append(token)
+                    out.append(TextDelta(token))
+                else:
+                    self._token(token, out)
             return out
         except LineTooLong as exc:
             self._state = FAILED
@@ -277,13 +282,27 @@ class TurnAssembler:
             self._state = FAILED
             raise
 
+    def _line(self, line: bytes | str, out: list[Event]) -> bool:
+        """One update line (NDJSON bytes or a replay event's data) into ``out``; True once the
+        stream said all that matters."""
+        if type(line) is bytes:
+            line = clean_line(line)
+            if not line:
+                return False
+        try:
+            update = _loads(line)
+        except (ValueError, RecursionError) as exc:
+            raise self._malformed(line, exc) from None
+        self._update(update, out)
+        return self._ended
+
     def close(self) -> list[Event]:
         """End of the byte stream: the last events, ending with the turn's one :class:`TurnEnd`."""
         self._check_open("close")
         try:
             out: list[Event] = []
-            rest = self._lines.close() if self._replay is None and not self._ended else None
-            if rest is not None:
+            rest = self._lines.close().strip() if self._replay is None and not self._ended else None
+            if rest:
                 try:
                     update = _loads(rest)
                 except (ValueError, RecursionError):
@@ -311,7 +330,7 @@ class TurnAssembler:
         self._replay = SSEDecoder(self._lines.max_line_bytes)
         self._replay_seen = 0
         self._replay_skip = sum(len(t) for t in self._raw)
-        self._lines = LineDecoder(self._lines.max_line_bytes)  # the cut line is gone
+        self._lines = LineBuffer(self._lines.max_line_bytes)  # the cut line is gone
         if self._final is None:
             self._state = REPLAYING
         self._ended = False
