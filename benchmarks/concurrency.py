@@ -9,7 +9,7 @@ target ≤ 1.10, median over the trials. Every stream starts a new conversation 
 A second table gives the CPU the N-stream burst took in the client process and in the emulator
 process (Linux), to show where the slow-down comes from on a machine whose cores both share.
 
-    python benchmarks/concurrency.py [--streams 200] [--trials 5] [--tokens 50] [--delay 0.01] [--pin]
+    python benchmarks/concurrency.py [--streams 200] [--trials 5] [--tokens 50] [--pin]
 """
 
 from __future__ import annotations

@@ -406,6 +406,17 @@ async def _browser_flow(
                 await _disconnect(nodriver, browser)
 
 
+def _yield_to_cancel() -> None:
+    """Raise :class:`asyncio.CancelledError` when this task was cancelled (Ctrl-C under
+    ``asyncio.run``, a caller's cancel): an error the browser's teardown caused then (a
+    connection closed under a read) must not replace the cancel, or Ctrl-C would surface as
+    that error instead of :class:`KeyboardInterrupt`."""
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)  # Python 3.11+
+    if cancelling is not None and cancelling():
+        raise asyncio.CancelledError
+
+
 def _timeout_message(base: str, timeout: float, unattended: bool) -> str:
     why = (
         f"the sign-in form was filled from {EMAIL_ENV}/{PASSWORD_ENV}; check them, or sign in "
@@ -461,9 +472,13 @@ async def alogin(
                 _browser_flow(nodriver, executable, watch, headless=headless), timeout
             )
         except asyncio.TimeoutError:
+            _yield_to_cancel()
             raise AuthenticationError(
                 _timeout_message(base, timeout, credentials is not None)
             ) from None
+        except HuggingChatError:
+            _yield_to_cancel()
+            raise
     path = store.save(base, cookies, username=_username(user), saved_at=int(time.time()))
     log.info("logged in to %s as %s; session stored in %s", base, _username(user), path)
     return cookies

@@ -4,18 +4,21 @@ unsafe sessions folder, and the browser tests skip (or fail in CI) without Chrom
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
+import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hfchat import ConfigurationError, store
+from hfchat import AuthenticationError, ConfigurationError, store
 from hfchat import browser as browser_mod
 from hfchat import login as login_mod
 from hfchat.cli import main
@@ -209,3 +212,42 @@ async def test_a_bare_exception_opening_the_page_is_typed(
     with pytest.raises(ConfigurationError, match="could not open the sign-in page"):
         await login_mod._browser_flow(object(), "/bin/true", watch, headless=True)
     assert closed == [True]  # the browser was ended all the same
+
+
+def test_ctrl_c_wins_over_an_error_the_teardown_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C under ``asyncio.run`` cancels the login task; when the browser's connection then
+    fails under a read and the flow raises a typed error, Ctrl-C must still come out as
+    KeyboardInterrupt (the race seen once in the real browser test)."""
+    started = threading.Event()
+
+    async def flow(*a: Any, **k: Any) -> Any:
+        started.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            raise AuthenticationError("the browser was closed mid-sign-in") from None
+
+    monkeypatch.setattr(login_mod, "_import_nodriver", lambda: object())
+    monkeypatch.setattr(login_mod, "find_browser", lambda path=None: "/bin/true")
+    monkeypatch.setattr(login_mod, "_browser_flow", flow)
+
+    def interrupt() -> None:
+        started.wait(10)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=interrupt, daemon=True)
+    thread.start()
+    with pytest.raises(KeyboardInterrupt):
+        login_mod.login("http://127.0.0.1:9", headless=True, email="a@b.c", password="pw")
+    thread.join(5)
+
+
+async def test_a_typed_error_without_a_cancel_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def flow(*a: Any, **k: Any) -> Any:
+        raise AuthenticationError("the browser was closed before the sign-in finished")
+
+    monkeypatch.setattr(login_mod, "_import_nodriver", lambda: object())
+    monkeypatch.setattr(login_mod, "find_browser", lambda path=None: "/bin/true")
+    monkeypatch.setattr(login_mod, "_browser_flow", flow)
+    with pytest.raises(AuthenticationError, match="browser was closed"):
+        await login_mod.alogin("http://127.0.0.1:9", headless=True, email="a@b.c", password="p")
