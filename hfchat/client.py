@@ -358,7 +358,7 @@ class HuggingChatClient(_Common):
         lookup = self._lookup(turn)
         read = self._core.config.timeout.read
         try:
-            while turn.reading:
+            while turn.reading:  # send what the turn asks, feed what arrives
                 try:
                     for chunk in iter_stream(raw, turn.wait(read)):
                         yield from turn.feed(chunk)
@@ -369,25 +369,36 @@ class HuggingChatClient(_Common):
                 except IdleTimeout:
                     turn.idle()
                 except TRANSPORT_ERRORS as exc:
-                    resume = turn.cut(exc)
-                    close_stream(raw, False, self._releaser(session))
-                    try:
-                        raw, session = self._open_stream(resume)
-                    except HuggingChatError:
-                        raise turn.cut_error(exc) from exc
-                    turn.resumed()
+                    raw, session = self._resume(turn, exc, raw, session)
             events = turn.finish(lookup(read) if lookup is not None else None)
             if lookup is None and self._core.config.resolve_message_ids:
                 self._run(self._core.op_resolve_message_id(turn))
             yield from events
         finally:  # an error, the caller stopped reading: stop the server's generation too
             close_stream(raw, turn.ended, self._releaser(session))
-            stop = turn.stop_request()
-            if stop is not None:
-                try:
-                    self._send(stop)
-                except HuggingChatError as exc:
-                    self._core.stop_failed(exc)
+            self._stop(turn)
+
+    def _resume(
+        self, turn: Turn, exc: BaseException, raw: Any, session: curl.Session
+    ) -> tuple[Any, curl.Session]:
+        """The stream was cut: go on from the turn's resume request, or raise its error."""
+        resume = turn.cut(exc)
+        close_stream(raw, False, self._releaser(session))
+        try:
+            raw, session = self._open_stream(resume)
+        except HuggingChatError:
+            raise turn.cut_error(exc) from exc
+        turn.resumed()
+        return raw, session
+
+    def _stop(self, turn: Turn) -> None:
+        """Send the turn's stop-generating request, if it has one (abandoned, failed)."""
+        stop = turn.stop_request()
+        if stop is not None:
+            try:
+                self._send(stop)
+            except HuggingChatError as exc:
+                self._core.stop_failed(exc)
 
     def _releaser(self, session: curl.Session) -> Callable[..., None]:
         return lambda discard=False: self._release(session, discard)
@@ -610,7 +621,7 @@ class AsyncHuggingChatClient(_Common):
         lookup = asyncio.ensure_future(self._run(op)) if op is not None else None
         read = self._core.config.timeout.read
         try:
-            while turn.reading:
+            while turn.reading:  # send what the turn asks, feed what arrives
                 try:
                     async for chunk in aiter_stream(raw, turn.wait(read)):
                         for ev in turn.feed(chunk):
@@ -622,13 +633,7 @@ class AsyncHuggingChatClient(_Common):
                 except IdleTimeout:
                     turn.idle()
                 except TRANSPORT_ERRORS as exc:
-                    resume = turn.cut(exc)
-                    await aclose_stream(raw, session, False)
-                    try:
-                        raw = await self._open_stream(resume)
-                    except HuggingChatError:
-                        raise turn.cut_error(exc) from exc
-                    turn.resumed()
+                    raw = await self._resume(turn, exc, raw, session)
             events = turn.finish(await self._found(lookup, read))
             if lookup is None and self._core.config.resolve_message_ids:
                 await self._run(self._core.op_resolve_message_id(turn))
@@ -640,12 +645,27 @@ class AsyncHuggingChatClient(_Common):
             if lookup is not None and not lookup.done():
                 lookup.cancel()
             await aclose_stream(raw, session, turn.ended)
-            stop = turn.stop_request()
-            if stop is not None:
-                try:
-                    await self._send(stop)
-                except HuggingChatError as exc:
-                    self._core.stop_failed(exc)
+            await self._stop(turn)
+
+    async def _resume(self, turn: Turn, exc: BaseException, raw: Any, session: Any) -> Any:
+        """Async :meth:`HuggingChatClient._resume`."""
+        resume = turn.cut(exc)
+        await aclose_stream(raw, session, False)
+        try:
+            raw = await self._open_stream(resume)
+        except HuggingChatError:
+            raise turn.cut_error(exc) from exc
+        turn.resumed()
+        return raw
+
+    async def _stop(self, turn: Turn) -> None:
+        """Async :meth:`HuggingChatClient._stop`."""
+        stop = turn.stop_request()
+        if stop is not None:
+            try:
+                await self._send(stop)
+            except HuggingChatError as exc:
+                self._core.stop_failed(exc)
 
     @staticmethod
     async def _found(lookup: asyncio.Future[str | None] | None, wait: float) -> str | None:

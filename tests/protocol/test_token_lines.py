@@ -16,8 +16,10 @@ from hfchat.protocol.turn import TurnAssembler, _token_line
 
 def js_line(token: str, pad: int = 0) -> bytes:
     """The line chat-ui writes: JSON.stringify({type, token}) with NUL padding."""
-    body = json.dumps({"type": "stream", "token": token + "\x00" * pad}, ensure_ascii=False)
-    return body.replace(", ", ",").replace(": ", ":").encode() + b"\n"
+    body = json.dumps(
+        {"type": "stream", "token": token + "\x00" * pad}, ensure_ascii=False, separators=(",", ":")
+    )
+    return body.encode() + b"\n"
 
 
 def deltas(lines: bytes) -> list[tuple[type, str]]:
