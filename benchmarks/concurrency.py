@@ -19,7 +19,7 @@ import asyncio
 import resource
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from _emulator import PIDS, emulator_process, pin_apart, process_cpu
@@ -83,89 +83,81 @@ async def core_client_no_id_read(
     return one, client.aclose
 
 
-async def lc_floor_client(
-    base: str,
-) -> tuple[Callable[[int], Awaitable[int]], Callable[[], Any]]:
-    """LangChain's own floor over the raw one: a ``BaseChatModel`` whose ``_astream`` is the raw
-    floor's stream (create + send, split lines, json.loads), yielding one
-    ``ChatGenerationChunk(message=AIMessageChunk(content=token))`` per token, through
-    ``astream``. What any LangChain adapter pays on top of its transport."""
-    import json
-
-    from curl_cffi import requests as curl
+def _lc_floor(tokens: Callable[[str], AsyncIterator[str]]) -> Callable[[int], Awaitable[int]]:
+    """One call of a LangChain floor: a ``BaseChatModel`` whose ``_astream`` yields one
+    ``ChatGenerationChunk(message=AIMessageChunk(content=token))`` per token of
+    ``tokens(prompt)``, read through ``astream``."""
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import AIMessageChunk
     from langchain_core.outputs import ChatGenerationChunk
 
-    session = curl.AsyncSession(impersonate="chrome", max_clients=512)
-
-    class RawFloorChatModel(BaseChatModel):
+    class FloorChatModel(BaseChatModel):
         @property
         def _llm_type(self) -> str:
-            return "raw-floor"
-
-        def _generate(self, *args: Any, **kwargs: Any) -> Any:
-            raise NotImplementedError
-
-        async def _astream(self, *args: Any, **kwargs: Any) -> Any:
-            created = await session.post(
-                f"{base}/conversation", json={"model": MODEL}, discard_cookies=True
-            )
-            resp = await session.post(**_send_args(base, created))
-            buf = b""
-            async for chunk in resp.aiter_content():
-                buf += chunk
-                *lines, buf = buf.split(b"\n")
-                for line in lines:
-                    if line.strip():
-                        u = json.loads(line)
-                        if u.get("type") == "stream":
-                            token = u["token"].replace("\x00", "")
-                            yield ChatGenerationChunk(message=AIMessageChunk(content=token))
-            await resp.aclose()
-
-    llm = RawFloorChatModel()
-
-    async def one(i: int) -> int:
-        return sum([1 async for _ in llm.astream(f"q{i}")])
-
-    return one, session.close
-
-
-async def lc_core_floor_client(
-    base: str,
-) -> tuple[Callable[[int], Awaitable[int]], Callable[[], Any]]:
-    """LangChain's floor over the core: the smallest adapter, a ``BaseChatModel`` whose
-    ``_astream`` yields ``ChatGenerationChunk(message=AIMessageChunk(content=text))`` per
-    ``TextDelta`` of the core's ``stream_chat``. ``ChatHuggingChat`` against it is what the
-    adapter itself adds (metadata, the final chunk, stop sequences, message conversion)."""
-    from langchain_core.language_models import BaseChatModel
-    from langchain_core.messages import AIMessageChunk
-    from langchain_core.outputs import ChatGenerationChunk
-
-    from hfchat import AsyncHuggingChatClient, TextDelta
-
-    client = AsyncHuggingChatClient(base_url=base, model=MODEL)
-
-    class CoreFloorChatModel(BaseChatModel):
-        @property
-        def _llm_type(self) -> str:
-            return "core-floor"
+            return "floor"
 
         def _generate(self, *args: Any, **kwargs: Any) -> Any:
             raise NotImplementedError
 
         async def _astream(self, messages: Any, *args: Any, **kwargs: Any) -> Any:
-            async for ev in client.stream_chat(str(messages[-1].content)):
-                if type(ev) is TextDelta:
-                    yield ChatGenerationChunk(message=AIMessageChunk(content=ev.text))
+            async for token in tokens(str(messages[-1].content)):
+                yield ChatGenerationChunk(message=AIMessageChunk(content=token))
 
-    llm = CoreFloorChatModel()
+    llm = FloorChatModel()
 
     async def one(i: int) -> int:
         return sum([1 async for _ in llm.astream(f"q{i}")])
 
-    return one, client.aclose
+    return one
+
+
+async def lc_floor_client(
+    base: str,
+) -> tuple[Callable[[int], Awaitable[int]], Callable[[], Any]]:
+    """LangChain's own floor over the raw one: the raw floor's stream (create + send, split
+    lines, json.loads) through a LangChain floor. What any LangChain adapter pays on top of its
+    transport."""
+    import json
+
+    from curl_cffi import requests as curl
+
+    session = curl.AsyncSession(impersonate="chrome", max_clients=512)
+
+    async def tokens(prompt: str) -> AsyncIterator[str]:
+        created = await session.post(
+            f"{base}/conversation", json={"model": MODEL}, discard_cookies=True
+        )
+        resp = await session.post(**_send_args(base, created))
+        buf = b""
+        async for chunk in resp.aiter_content():
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            for line in lines:
+                if line.strip():
+                    u = json.loads(line)
+                    if u.get("type") == "stream":
+                        yield u["token"].replace("\x00", "")
+        await resp.aclose()
+
+    return _lc_floor(tokens), session.close
+
+
+async def lc_core_floor_client(
+    base: str,
+) -> tuple[Callable[[int], Awaitable[int]], Callable[[], Any]]:
+    """LangChain's floor over the core: the smallest adapter, one chunk per ``TextDelta`` of
+    the core's ``stream_chat``. ``ChatHuggingChat`` against it is what the adapter itself adds
+    (metadata, the final chunk, stop sequences, message conversion)."""
+    from hfchat import AsyncHuggingChatClient, TextDelta
+
+    client = AsyncHuggingChatClient(base_url=base, model=MODEL)
+
+    async def tokens(prompt: str) -> AsyncIterator[str]:
+        async for ev in client.stream_chat(prompt):
+            if type(ev) is TextDelta:
+                yield ev.text
+
+    return _lc_floor(tokens), client.aclose
 
 
 async def lc_client(base: str) -> tuple[Callable[[int], Awaitable[int]], Callable[[], Any]]:
